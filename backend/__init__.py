@@ -1,0 +1,44 @@
+"""ChargeDesk backend: create_app() binds configuration, database, jobs, API and pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .config import ConfigError, Settings, load_settings
+
+__all__ = ["ConfigError", "Settings", "create_app"]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app. `overrides` use unprefixed names (DATABASE_URL=...), winning over the env."""
+    from . import api, crypto, db, jobs
+    from .web import health, home
+
+    settings = load_settings(overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_path), template_folder="web/templates")
+    app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings, JSON_SORT_KEYS=False,
+                      MAX_CONTENT_LENGTH=5 * 1024 * 1024)
+    app.config.update((overrides or {}).get("FLASK", {}))
+    logging.basicConfig(level=logging.INFO if settings.env != "test" else logging.WARNING)
+    crypto.configure(settings.encryption_keys)
+    db.init_app(app, settings.database_url)
+    jobs.init_app(app)
+    api.init_app(app, extra_blueprints=_feature_blueprints())
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
+    for register in _feature_registrations():
+        register(app)
+    return app
+
+
+def _feature_blueprints() -> list:
+    """flask-smorest blueprints of feature modules (customers, actions, audit ...)."""
+    from .api import customers
+
+    return [customers.blp]
+
+
+def _feature_registrations() -> list:
+    """Plain Flask registrations (webhooks, sidebars, portal), each a function of the app."""
+    return []

@@ -1,0 +1,49 @@
+"""Bearer authentication for the REST API; the principal lands on flask.g."""
+from __future__ import annotations
+
+import functools
+
+from flask import g, request
+
+from ..auth.api_keys import principal_for_key
+from ..auth.principal import Principal
+from ..db import session
+from .errors import ApiError
+
+# Other token kinds (sidebar tokens) register a resolver here: token -> Principal | None.
+TOKEN_RESOLVERS: list = [principal_for_key]
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise ApiError(401, "Missing Authorization header; send 'Authorization: Bearer <API key>'.")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "Authorization header must be 'Bearer <API key>'.")
+    return token.strip()
+
+
+def authenticate() -> Principal:
+    token = _bearer_token()
+    for resolve in TOKEN_RESOLVERS:
+        principal = resolve(session(), token)
+        if principal is not None:
+            g.principal = principal
+            return principal
+    raise ApiError(401, "Invalid or revoked API key.")
+
+
+def require_auth(view):
+    """Decorator: 401 JSON unless a valid bearer token is sent."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        authenticate()
+        return view(*args, **kwargs)
+
+    return wrapper

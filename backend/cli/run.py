@@ -1,0 +1,49 @@
+"""`chargedesk serve|worker|demo`: run the product."""
+from __future__ import annotations
+
+import click
+
+from .. import create_app, jobs
+from .common import app_from_env
+
+
+@click.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--access-log/--no-access-log", default=False)
+def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
+    """Serve the app with gunicorn (production)."""
+    from ..serving import serve as run_gunicorn
+
+    create_app()  # validate configuration here, so a bad setting is one line, not a worker crash
+    run_gunicorn(create_app, bind=bind, workers=workers, threads=threads, access_log=access_log)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--fork", is_flag=True, help="Fork a work horse per job (isolation over speed).")
+@click.option("--name", help="Worker name (defaults to RQ's).")
+def worker(burst: bool, fork: bool, name: str | None) -> None:
+    """Run an RQ worker for the job queue (needs CHARGEDESK_REDIS_URL)."""
+    app = app_from_env()
+    try:
+        jobs.run_worker(app, burst=burst, simple=not fork, name=name)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--keep", is_flag=True, help="Keep the previous demo database instead of starting fresh.")
+def demo(host: str, port: int, keep: bool) -> None:
+    """Run the product on the embedded default (SQLite, in-process jobs, sandboxes), seeded."""
+    from ..demo import run_demo
+
+    run_demo(host=host, port=port, keep=keep)
+
+
+def register(cli: click.Group) -> None:
+    for command in (serve, worker, demo):
+        cli.add_command(command)

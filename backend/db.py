@@ -1,0 +1,69 @@
+"""Engine and session per app; one session per app context (request, job, CLI command)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+_EXT = "chargedesk.db"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _scope() -> int:
+    # One session per pushed app context; contexts are per request / job / command.
+    from flask import globals as flask_globals
+
+    ctx = flask_globals._cv_app.get(None)
+    return id(ctx)
+
+
+def init_app(app: Flask, url: str) -> None:
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    app.extensions[_EXT] = {"engine": engine, "session": scoped_session(factory, scopefunc=_scope)}
+    app.teardown_appcontext(_remove_session)
+
+
+def _remove_session(_exc) -> None:
+    current_app.extensions[_EXT]["session"].remove()
+
+
+def engine() -> Engine:
+    return current_app.extensions[_EXT]["engine"]
+
+
+def session() -> Session:
+    """The current app context's session."""
+    if not has_app_context():
+        raise RuntimeError("no app context: jobs and commands must run inside one")
+    return current_app.extensions[_EXT]["session"]()
+
+
+@contextmanager
+def transaction():
+    """Commit on success, roll back on any error: never leave half-written data."""
+    s = session()
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise

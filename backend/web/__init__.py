@@ -1,0 +1,1 @@
+"""Plain pages: health check and the landing page."""

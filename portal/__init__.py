@@ -1,0 +1,1 @@
+"""Customer billing portal: pages reached from signed links in receipts."""

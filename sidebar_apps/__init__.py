@@ -1,0 +1,1 @@
+"""Per-helpdesk sidebar apps: the bundle each host loads and the host-facing endpoints."""

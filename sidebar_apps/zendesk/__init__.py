@@ -1,0 +1,1 @@
+"""Sidebar app for zendesk."""
