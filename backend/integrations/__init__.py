@@ -1,0 +1,1 @@
+"""Vendor integrations: payment gateways and helpdesks. Vendor SDKs are imported only below here."""
