@@ -34,11 +34,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _feature_blueprints() -> list:
     """flask-smorest blueprints of feature modules (customers, actions, audit ...)."""
-    from .api import customers
+    from .api import actions, audit, customers, sidebar
 
-    return [customers.blp]
+    return [customers.blp, actions.blp, audit.blp, sidebar.blp]
 
 
 def _feature_registrations() -> list:
     """Plain Flask registrations (webhooks, sidebars, portal), each a function of the app."""
-    return []
+    from sidebar_apps import shell
+    from sidebar_apps.zendesk import views as zendesk_views
+
+    from . import admin
+    from .sync import webhooks
+
+    return [webhooks.init_app, admin.init_app, shell.init_app, zendesk_views.init_app]

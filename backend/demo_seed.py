@@ -1,8 +1,9 @@
-"""Demo data: an account with people and keys, plus billing history to look at."""
+"""Demo data: an account with people and keys, and gateway sandboxes holding billing history."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from importlib import import_module
 from typing import Callable
 
 from flask import Flask
@@ -10,13 +11,12 @@ from flask import Flask
 from .accounts import add_user, create_account
 from .auth.api_keys import create_api_key
 from .db import transaction
-from .models import Charge, Customer, CustomerEmail, GatewayConnection, utcnow
+from .demo_data import DEMO_CUSTOMERS, DemoSandbox
+from .integrations.gateways import gateway_names
+from .models import GatewayConnection
+from .sync.backfill import sync_connection_now
 
-DEMO_CUSTOMERS = [
-    ("ada@example.com", "Ada Lovelace", [(2000, "USD"), (4900, "USD"), (1500, "USD")]),
-    ("grace@example.com", "Grace Hopper", [(9900, "USD")]),
-    ("taro@example.jp", "Taro Yamada", [(5000, "JPY")]),
-]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,24 +39,33 @@ def seed_demo(app: Flask) -> SeededDemo:
         add_user(s, account, email="agent@demo.example", role="agent", name="Alex Agent", refund_limit_minor=5000)
         add_user(s, account, email="viewer@demo.example", role="viewer", name="Val Viewer")
         _key_row, api_key = create_api_key(s, account, "demo")
-        conn = GatewayConnection(account_id=account.id, kind="stripe", name="Demo Stripe",
-                                 credentials={"api_key": "sk_test_demo"})
+    seeded = SeededDemo(account_slug=account.slug, api_key=api_key, sample_email=DEMO_CUSTOMERS[0].email)
+    base_url = app.config["SETTINGS"].base_url
+    for sandbox in _start_sandboxes():
+        seeded.stoppers.append(sandbox.stop)
+        connection_id = _connect(account.id, sandbox)
+        sandbox.register_webhook(f"{base_url}/webhooks/{sandbox.kind}/{connection_id}")
+        sync_connection_now(connection_id)
+    return seeded
+
+
+def _start_sandboxes() -> list[DemoSandbox]:
+    """Every registered gateway whose package ships a demo seeder (its `demo` module)."""
+    sandboxes = []
+    for name in gateway_names():
+        try:
+            module = import_module(f"backend.integrations.gateways.{name}.demo")
+        except ModuleNotFoundError:
+            log.info("gateway %s has no demo sandbox; skipped", name)
+            continue
+        sandboxes.append(module.start_demo_sandbox(DEMO_CUSTOMERS))
+    return sandboxes
+
+
+def _connect(account_id: int, sandbox: DemoSandbox) -> int:
+    with transaction() as s:
+        conn = GatewayConnection(account_id=account_id, kind=sandbox.kind, name=f"Demo {sandbox.kind.capitalize()}",
+                                 credentials=sandbox.credentials, api_base=sandbox.url,
+                                 webhook_secrets=[sandbox.webhook_secret] if sandbox.webhook_secret else None)
         s.add(conn)
-        s.flush()
-        _seed_mirror(s, account.id, conn.id)
-    return SeededDemo(account_slug=account.slug, api_key=api_key, sample_email=DEMO_CUSTOMERS[0][0])
-
-
-def _seed_mirror(s, account_id: int, connection_id: int) -> None:
-    now = utcnow()
-    for i, (email, name, charges) in enumerate(DEMO_CUSTOMERS):
-        customer = Customer(account_id=account_id, connection_id=connection_id, external_id=f"cus_demo{i}",
-                            email=email, name=name)
-        s.add(customer)
-        s.flush()
-        s.add(CustomerEmail(account_id=account_id, customer_id=customer.id, email=email))
-        for j, (amount, currency) in enumerate(charges):
-            s.add(Charge(account_id=account_id, connection_id=connection_id, external_id=f"ch_demo{i}_{j}",
-                         customer_id=customer.id, amount_minor=amount, amount_captured_minor=amount,
-                         currency=currency, status="succeeded", raw_status="succeeded",
-                         gateway_created_at=now - timedelta(days=30 * j)))
+    return conn.id

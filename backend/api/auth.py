@@ -7,11 +7,12 @@ from flask import g, request
 
 from ..auth.api_keys import principal_for_key
 from ..auth.principal import Principal
+from ..auth.sidebar_tokens import principal_for_sidebar_token
 from ..db import session
 from .errors import ApiError
 
-# Other token kinds (sidebar tokens) register a resolver here: token -> Principal | None.
-TOKEN_RESOLVERS: list = [principal_for_key]
+# Each resolver: (session, token) -> Principal | None. API keys act as owner; sidebar tokens as an agent.
+TOKEN_RESOLVERS: list = [principal_for_key, principal_for_sidebar_token]
 
 
 def current_principal() -> Principal:

@@ -125,8 +125,10 @@ class GatewayAdapter(Protocol):
         """
 
     # --- webhooks ----------------------------------------------------------------------------
-    def parse_webhook(self, *, headers: Mapping[str, str], body: bytes) -> GatewayEvent:
-        """Verify the vendor's signature over the raw body and map the event.
+    def parse_webhook(self, *, headers: Mapping[str, str], body: bytes, verify: bool = True) -> GatewayEvent:
+        """Verify the vendor's signature over the raw body and map the event. No network I/O.
 
         Raises WebhookVerificationError when the signature is missing, wrong or stale.
+        `verify=False` only for bodies we stored after verifying them (the processing job,
+        which may run after the timestamp tolerance has passed).
         """

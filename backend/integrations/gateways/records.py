@@ -225,6 +225,7 @@ class GatewayEvent:
     records: tuple[BillingRecord, ...] = ()
     deleted: tuple[tuple[ObjectKind, str], ...] = ()  # objects the event removes
     known: bool = True  # False for event types we record and ignore
+    refetch: tuple[tuple[ObjectKind, str], ...] = ()  # thin events: objects to fetch() and upsert
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log line per request: sandboxes serve thousands of calls in tests and benches."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
 
 
 @dataclass
@@ -21,7 +28,7 @@ class RunningServer:
 
 def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Serve `app` on host:port (0 = a free port), threaded; returns its base URL."""
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"sandbox:{server.port}")
     thread.start()
     return RunningServer(url=f"http://{host}:{server.port}", _server=server, _thread=thread)

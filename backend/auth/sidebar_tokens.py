@@ -1,0 +1,68 @@
+"""Short-lived sidebar tokens: minted after a helpdesk host is verified, sent as Bearer tokens.
+
+Sidebars live in cross-site iframes where cookies are unreliable, so the page carries this token
+instead. It binds (account, helpdesk installation, agent) and expires quickly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from ..models import HelpdeskInstallation, User
+from .principal import Principal
+
+TOKEN_PREFIX = "sbt."
+MAX_AGE_SECONDS = 30 * 60
+
+
+@dataclass(frozen=True)
+class SidebarClaims:
+    account_id: int
+    installation_id: int
+    user_id: int
+    host: str  # zendesk | helpscout | intercom | front
+    external_user_id: str
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="chargedesk.sidebar")
+
+
+def mint_sidebar_token(claims: SidebarClaims) -> str:
+    payload = {"a": claims.account_id, "i": claims.installation_id, "u": claims.user_id,
+               "h": claims.host, "x": claims.external_user_id}
+    return TOKEN_PREFIX + _serializer().dumps(payload)
+
+
+def read_sidebar_token(token: str, max_age: int = MAX_AGE_SECONDS) -> SidebarClaims | None:
+    """The claims of a valid, unexpired token; None otherwise."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    try:
+        data = _serializer().loads(token[len(TOKEN_PREFIX):], max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    return SidebarClaims(account_id=data["a"], installation_id=data["i"], user_id=data["u"],
+                         host=data["h"], external_user_id=data["x"])
+
+
+def principal_for_sidebar_token(session: Session, token: str) -> Principal | None:
+    """Token resolver for the API: the agent behind a sidebar, with their current role and limit."""
+    claims = read_sidebar_token(token)
+    if claims is None:
+        return None
+    user = session.get(User, claims.user_id)
+    installation = session.get(HelpdeskInstallation, claims.installation_id)
+    if (user is None or user.disabled_at is not None or user.account_id != claims.account_id
+            or installation is None or installation.account_id != claims.account_id
+            or installation.status != "active"):
+        return None
+    return Principal(
+        account_id=claims.account_id, role=user.role, kind="sidebar", user_id=user.id,
+        display_name=user.name or user.email, refund_limit_minor=user.refund_limit_minor,
+        helpdesk={"kind": claims.host, "installation_id": installation.id,
+                  "external_user_id": claims.external_user_id},
+    )

@@ -1,0 +1,102 @@
+"""`chargedesk connect <gateway> ...` and `chargedesk sync CONNECTION_ID`."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import jobs
+from ..connections import ConnectionError_, create_connection
+from ..db import session, transaction
+from ..integrations.gateways import adapter_class, gateway_names
+from ..models import GatewayConnection
+from .common import CommandError, app_from_env, find_account, print_new_id
+
+
+class ConnectGroup(click.Group):
+    """One subcommand per registered gateway, built from its declared connect options."""
+
+    def list_commands(self, ctx):
+        return list(gateway_names())
+
+    def get_command(self, ctx, name):
+        if name not in gateway_names():
+            return None
+        return _connect_command(name)
+
+
+def _connect_command(kind: str) -> click.Command:
+    cls = adapter_class(kind)
+    params = [click.Argument(["account"])]
+    for option in cls.connect_options:
+        params.append(click.Option([f"--{option.name.replace('_', '-')}", option.name],
+                                   required=option.required, help=option.help))
+    params += [
+        click.Option(["--webhook-secret", "webhook_secrets"], multiple=True,
+                     required=cls.webhook_secret_required,
+                     help="Webhook signing secret; repeat during a rotation."),
+        click.Option(["--api-base"], help="Base URL of the API (a sandbox on loopback, a region)."),
+        click.Option(["--name"], help="A label for this connection."),
+        click.Option(["--verify/--no-verify"], default=True, help="Check the credentials with one read call."),
+    ]
+
+    def callback(account, webhook_secrets, api_base, name, verify, **credentials):
+        with app_from_env().app_context():
+            acct = find_account(account)
+            try:
+                with transaction() as s:
+                    conn = create_connection(s, acct, kind=kind, credentials=credentials,
+                                             webhook_secrets=list(webhook_secrets), api_base=api_base,
+                                             name=name, verify=verify)
+            except ConnectionError_ as exc:
+                raise CommandError(str(exc)) from None
+            click.echo(f"connected {kind} to {acct.slug}; webhooks: POST /webhooks/{kind}/{conn.id}")
+            print_new_id(conn.id)
+
+    return click.Command(kind, params=params, callback=callback, help=f"Connect a {kind} account to ACCOUNT.")
+
+
+@click.group("connect", cls=ConnectGroup)
+def connect_group() -> None:
+    """Connect a payment gateway account; prints the connection id last."""
+
+
+@click.command("sync")
+@click.argument("connection_id", type=int)
+@click.option("--background", is_flag=True, help="Queue the sync as a job instead of running it here.")
+def sync(connection_id: int, background: bool) -> None:
+    """Backfill a connection's customers, charges, refunds, subscriptions, invoices, tax IDs, disputes."""
+    from ..sync.backfill import sync_connection, sync_connection_now
+
+    with app_from_env().app_context():
+        if session().get(GatewayConnection, connection_id) is None:
+            raise CommandError(f"no gateway connection {connection_id}")
+        if background:
+            click.echo(f"queued job {jobs.enqueue(sync_connection, connection_id)}")
+            return
+        counts: dict[str, int] = {}
+
+        def progress(kind, n):
+            counts[kind] = counts.get(kind, 0) + n
+            line = "  ".join(f"{k}: {v:,}" for k, v in counts.items())
+            if sys.stdout.isatty():
+                click.echo(f"\r{line}", nl=False)
+
+        try:
+            report = sync_connection_now(connection_id, progress=progress)
+        except Exception as exc:
+            from ..integrations.gateways.errors import GatewayError
+
+            if isinstance(exc, GatewayError):
+                raise CommandError(f"sync stopped ({exc.message}); run it again to resume") from None
+            raise
+        if sys.stdout.isatty():
+            click.echo()
+        total = sum(report.counts.values())
+        resumed = " (resumed)" if report.resumed else ""
+        click.echo(f"synced {total:,} objects{resumed}: " + ", ".join(f"{k} {v:,}" for k, v in report.counts.items()))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(connect_group)
+    cli.add_command(sync)

@@ -1,0 +1,1 @@
+"""Keeping the local mirror in step with gateways: backfill, webhook events, action results."""

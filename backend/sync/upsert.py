@@ -1,0 +1,156 @@
+"""Write gateway records into the mirror: one set of functions for sync, webhooks and actions.
+
+Each kind is written in bulk with INSERT .. ON CONFLICT (connection_id, external_id) DO UPDATE,
+so a page of 100 objects is one statement, replays are harmless and order does not matter.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from ..emails import normalize_email
+from ..integrations.gateways.records import (
+    BillingRecord, ChargeRecord, CustomerRecord, DisputeRecord, InvoiceRecord, ObjectKind,
+    RefundRecord, SubscriptionRecord, TaxIdRecord,
+)
+from ..models import (
+    Charge, Customer, CustomerEmail, Dispute, GatewayConnection, Invoice, InvoiceLine,
+    InvoiceTaxLine, Refund, Subscription, TaxId, utcnow,
+)
+from . import rows
+
+MODEL_OF = {
+    CustomerRecord: Customer, ChargeRecord: Charge, RefundRecord: Refund,
+    SubscriptionRecord: Subscription, InvoiceRecord: Invoice, TaxIdRecord: TaxId, DisputeRecord: Dispute,
+}
+KIND_MODEL = {
+    ObjectKind.CUSTOMER: Customer, ObjectKind.CHARGE: Charge, ObjectKind.REFUND: Refund,
+    ObjectKind.SUBSCRIPTION: Subscription, ObjectKind.INVOICE: Invoice, ObjectKind.TAX_ID: TaxId,
+    ObjectKind.DISPUTE: Dispute,
+}
+# Customers first so that everything else can point at them; charges before refunds/disputes.
+ORDER = (CustomerRecord, ChargeRecord, RefundRecord, DisputeRecord, SubscriptionRecord, InvoiceRecord, TaxIdRecord)
+_NEVER_OVERWRITE = {"id", "account_id", "connection_id", "external_id", "action_run_id"}
+
+
+def upsert_records(session: Session, connection: GatewayConnection,
+                   records: Iterable[BillingRecord], *, action_run_id: str | None = None) -> dict[str, dict[str, int]]:
+    """Upsert records of any kinds; returns {model table: {external_id: our id}}."""
+    by_type: dict[type, list] = defaultdict(list)
+    for record in records:
+        by_type[type(record)].append(record)
+    written: dict[str, dict[str, int]] = {}
+    for record_type in ORDER:
+        batch = _dedupe(by_type.get(record_type, ()))
+        if batch:
+            model = MODEL_OF[record_type]
+            written[model.__tablename__] = _upsert_batch(session, connection, model, batch, action_run_id)
+    return written
+
+
+def _dedupe(batch: Sequence) -> list:
+    """Keep the last version of each object in a batch (ON CONFLICT cannot touch a row twice)."""
+    return list({r.external_id: r for r in batch}.values())
+
+
+def _upsert_batch(session, connection, model, batch, action_run_id) -> dict[str, int]:
+    refs = _references(session, connection, batch)
+    values = [rows.row_for(record, connection, refs, action_run_id) for record in batch]
+    ids = _insert_or_update(session, model, values)
+    if model is Customer:
+        _replace_emails(session, connection.account_id, batch, ids)
+        _adopt_orphans(session, connection, ids)
+    elif model is Invoice:
+        _replace_invoice_lines(session, connection.account_id, batch, ids)
+    elif model is Charge:
+        _adopt_orphan_refunds(session, connection, ids)
+    return ids
+
+
+def _insert_or_update(session: Session, model, values: list[dict]) -> dict[str, int]:
+    insert = _dialect_insert(session)
+    stmt = insert(model).values(values)
+    columns = set(values[0])
+    updates = {c: stmt.excluded[c] for c in columns if c not in _NEVER_OVERWRITE}
+    if "action_run_id" in columns:  # keep the link to our action once known
+        from sqlalchemy import func
+
+        updates["action_run_id"] = func.coalesce(model.action_run_id, stmt.excluded.action_run_id)
+    stmt = stmt.on_conflict_do_update(index_elements=["connection_id", "external_id"], set_=updates)
+    result = session.execute(stmt.returning(model.external_id, model.id))
+    return {external_id: row_id for external_id, row_id in result}
+
+
+def _dialect_insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _references(session, connection, batch) -> dict[str, dict[str, int]]:
+    """Our ids of the customers and charges this batch points at, in two queries at most."""
+    refs: dict[str, dict[str, int]] = {"customer": {}, "charge": {}}
+    customer_ids = {getattr(r, "customer_external_id", None) for r in batch} - {None}
+    charge_ids = {getattr(r, "charge_external_id", None) for r in batch} - {None}
+    for key, model, wanted in (("customer", Customer, customer_ids), ("charge", Charge, charge_ids)):
+        if wanted:
+            found = session.execute(select(model.external_id, model.id).where(
+                model.connection_id == connection.id, model.external_id.in_(wanted)))
+            refs[key] = dict(found.all())
+    return refs
+
+
+def _replace_emails(session, account_id: int, batch: Sequence[CustomerRecord], ids: dict[str, int]) -> None:
+    session.execute(delete(CustomerEmail).where(CustomerEmail.customer_id.in_(ids.values())))
+    values = []
+    for record in batch:
+        emails = {normalize_email(e) for e in (record.email, *record.emails)} - {None}
+        values += [{"account_id": account_id, "customer_id": ids[record.external_id], "email": e} for e in emails]
+    if values:
+        session.execute(_dialect_insert(session)(CustomerEmail).values(values).on_conflict_do_nothing())
+
+
+def _adopt_orphans(session, connection, customer_ids: dict[str, int]) -> None:
+    """Objects that arrived before their customer now point at it."""
+    for model in (Charge, Subscription, Invoice, TaxId):
+        for external_id, row_id in customer_ids.items():
+            session.execute(update(model).where(
+                model.connection_id == connection.id, model.customer_id.is_(None),
+                model.customer_external_id == external_id).values(customer_id=row_id))
+
+
+def _adopt_orphan_refunds(session, connection, charge_ids: dict[str, int]) -> None:
+    for model in (Refund, Dispute):
+        session.execute(update(model).where(
+            model.connection_id == connection.id, model.charge_id.is_(None),
+            model.charge_external_id.in_(charge_ids)).values(
+                charge_id=select(Charge.id).where(Charge.connection_id == connection.id,
+                                                  Charge.external_id == model.charge_external_id)
+                .scalar_subquery()))
+
+
+def _replace_invoice_lines(session, account_id: int, batch: Sequence[InvoiceRecord], ids: dict[str, int]) -> None:
+    session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(ids.values())))
+    session.execute(delete(InvoiceTaxLine).where(InvoiceTaxLine.invoice_id.in_(ids.values())))
+    lines, taxes = [], []
+    for record in batch:
+        invoice_id = ids[record.external_id]
+        lines += [rows.invoice_line_row(account_id, invoice_id, i, line) for i, line in enumerate(record.lines)]
+        taxes += [rows.tax_line_row(account_id, invoice_id, tax) for tax in record.tax_lines]
+    if lines:
+        session.execute(_dialect_insert(session)(InvoiceLine).values(lines))
+    if taxes:
+        session.execute(_dialect_insert(session)(InvoiceTaxLine).values(taxes))
+
+
+def mark_deleted(session: Session, connection: GatewayConnection, kind: ObjectKind, external_id: str) -> None:
+    """A customer or tax id removed at the gateway: keep history, flag it."""
+    model = KIND_MODEL[kind]
+    if hasattr(model, "deleted_at"):
+        session.execute(update(model).where(model.connection_id == connection.id,
+                                            model.external_id == external_id).values(deleted_at=utcnow()))
