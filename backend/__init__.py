@@ -21,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
                       MAX_CONTENT_LENGTH=5 * 1024 * 1024)
     app.config.update((overrides or {}).get("FLASK", {}))
     logging.basicConfig(level=logging.INFO if settings.env != "test" else logging.WARNING)
+    logging.getLogger("stripe").setLevel(logging.WARNING)  # it logs every request at INFO
     crypto.configure(settings.encryption_keys)
     db.init_app(app, settings.database_url)
     jobs.init_app(app)

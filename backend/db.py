@@ -67,3 +67,12 @@ def transaction():
     except BaseException:
         s.rollback()
         raise
+
+
+def upsert_insert(s: Session):
+    """The dialect's INSERT (PostgreSQL or SQLite), which has ON CONFLICT support."""
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

@@ -75,6 +75,19 @@ def enqueue(func: Callable, record_id, *, job_id: str | None = None,
     return job_id
 
 
+def enqueue_in(func: Callable, record_id, *, delay_seconds: float, job_id: str,
+               retry: RetryPolicy = NO_RETRY) -> str:
+    """Queue `func(record_id)` to run after a delay (watchdogs); the same id reschedules it."""
+    current_app.extensions[_EXT].submit_in(func, record_id, delay_seconds=delay_seconds, job_id=job_id,
+                                           retry=retry)
+    return job_id
+
+
+def forget_job(job_id: str) -> None:
+    """Drop a job whose worker died mid-run (after its work was recovered), so the id can be reused."""
+    current_app.extensions[_EXT].forget(job_id)
+
+
 class RQBackend:
     def __init__(self, redis_url: str, queue_name: str):
         from redis import Redis
@@ -100,8 +113,33 @@ class RQBackend:
                 existing.delete()
                 self.queue.enqueue_call(func, **kwargs)
 
+    def submit_in(self, func, record_id, *, delay_seconds, job_id, retry) -> None:
+        from datetime import timedelta
+
+        from rq import Retry
+
+        rq_retry = Retry(max=retry.max_retries, interval=list(retry.intervals)) if retry.max_retries else None
+        self.queue.enqueue_in(timedelta(seconds=delay_seconds), func, record_id, job_id=job_id,
+                              retry=rq_retry, result_ttl=300, failure_ttl=86400)
+
+    def forget(self, job_id: str) -> None:
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        try:
+            Job.fetch(job_id, connection=self.redis).delete()
+        except NoSuchJobError:
+            pass
+
     def ping(self) -> bool:
         return bool(self.redis.ping())
+
+    def raise_flag(self, name: str, ttl: int) -> bool:
+        """True if the flag was down (and is now up): one SET NX, for coalescing work."""
+        return bool(self.redis.set(f"chargedesk:flag:{name}", 1, nx=True, ex=ttl))
+
+    def lower_flag(self, name: str) -> None:
+        self.redis.delete(f"chargedesk:flag:{name}")
 
 
 class InProcessBackend:
@@ -111,6 +149,7 @@ class InProcessBackend:
         self.app = app
         self.tasks: stdlib_queue.Queue = stdlib_queue.Queue()
         self.pending: set[str] = set()
+        self.flags: set[str] = set()
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._loop, daemon=True, name="chargedesk-jobs")
         self.thread.start()
@@ -121,6 +160,16 @@ class InProcessBackend:
                 return
             self.pending.add(job_id)
         self.tasks.put((func, record_id, job_id, retry))
+
+    def submit_in(self, func, record_id, *, delay_seconds, job_id, retry) -> None:
+        timer = threading.Timer(delay_seconds, self.submit, (func, record_id),
+                                {"job_id": job_id, "retry": retry, "at_front": False})
+        timer.daemon = True
+        timer.start()
+
+    def forget(self, job_id: str) -> None:
+        with self.lock:
+            self.pending.discard(job_id)
 
     def _loop(self) -> None:
         while True:
@@ -151,6 +200,17 @@ class InProcessBackend:
 
     def ping(self) -> bool:
         return self.thread.is_alive()
+
+    def raise_flag(self, name: str, ttl: int) -> bool:
+        with self.lock:
+            if name in self.flags:
+                return False
+            self.flags.add(name)
+            return True
+
+    def lower_flag(self, name: str) -> None:
+        with self.lock:
+            self.flags.discard(name)
 
 
 def init_app(app: Flask) -> None:

@@ -22,7 +22,19 @@ from sqlalchemy import create_engine, text
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get(
     "CHARGEDESK_TEST_PG_ADMIN_URL", "postgresql://chargedesk:chargedesk@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("CHARGEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_SERVER_URL = os.environ.get("CHARGEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+
+
+def _claim_redis_db() -> str:
+    """A Redis database index no other test run is using (runs on one machine stay apart)."""
+    for index in range(15, 0, -1):
+        url = f"{REDIS_SERVER_URL}/{index}"
+        if Redis.from_url(url).set("chargedesk:test-run", os.getpid(), nx=True, ex=3 * 3600):
+            return url
+    raise RuntimeError("no free Redis database for this test run")
+
+
+REDIS_URL = _claim_redis_db()
 SECRET_KEY = secrets.token_urlsafe(48)
 ENCRYPTION_KEY = Fernet.generate_key().decode()
 
@@ -42,6 +54,13 @@ def _guard_network() -> None:
 
 
 _guard_network()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_redis_db():
+    yield
+    redis = Redis.from_url(REDIS_URL)
+    redis.flushdb()
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +125,9 @@ def _clean_state(request):
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with db.engine().begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    Redis.from_url(REDIS_URL).flushdb()
+    redis = Redis.from_url(REDIS_URL)
+    redis.flushdb()
+    redis.set("chargedesk:test-run", os.getpid(), ex=3 * 3600)  # keep our claim on this database
 
 
 @pytest.fixture
@@ -183,7 +204,9 @@ def rq_worker(worker_env, app):
 
     yield start
     for w in workers:
-        w.stop()
+        output = w.stop()
+        if output.strip():
+            print(f"--- output of {w.proc.args[-1]} ---\n{output}")  # shown by pytest when a test fails
 
 
 def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = "condition"):

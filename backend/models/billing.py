@@ -187,3 +187,12 @@ class Dispute(IdMixin, MirrorMixin, Base):
 
 for _model in (Subscription, Invoice, TaxId):
     Index(f"ix_{_model.__tablename__}_customer", _model.customer_id)
+
+# Orphans (objects seen before their customer or charge) are few; these partial indexes let the
+# sync find them without scanning the table.
+for _model in (Charge, Subscription, Invoice, TaxId):
+    Index(f"ix_{_model.__tablename__}_orphans", _model.connection_id, _model.customer_external_id,
+          postgresql_where=_model.customer_id.is_(None), sqlite_where=_model.customer_id.is_(None))
+for _model in (Refund, Dispute):
+    Index(f"ix_{_model.__tablename__}_orphans", _model.connection_id, _model.charge_external_id,
+          postgresql_where=_model.charge_id.is_(None), sqlite_where=_model.charge_id.is_(None))

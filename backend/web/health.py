@@ -25,3 +25,9 @@ def healthz():
     healthy = database == "ok" and queue == "ok"
     body = {"status": "ok" if healthy else "degraded", "database": database, "jobs": {"mode": mode, "status": queue}}
     return jsonify(body), 200 if healthy else 503
+
+
+@bp.get("/ping")
+def ping():
+    """Liveness only (no database, no Redis): for load balancers, and the benches' baseline."""
+    return jsonify({"ok": True})

@@ -125,6 +125,12 @@ class GatewayAdapter(Protocol):
         """
 
     # --- webhooks ----------------------------------------------------------------------------
+    def hydrate_event(self, event: GatewayEvent) -> tuple[BillingRecord, ...]:
+        """Fetch what a thin event only names (`event.refetch`); runs in the processing job.
+
+        Missing objects are skipped (the next sync catches up); other errors propagate.
+        """
+
     def parse_webhook(self, *, headers: Mapping[str, str], body: bytes, verify: bool = True) -> GatewayEvent:
         """Verify the vendor's signature over the raw body and map the event. No network I/O.
 
@@ -132,3 +138,16 @@ class GatewayAdapter(Protocol):
         `verify=False` only for bodies we stored after verifying them (the processing job,
         which may run after the timestamp tolerance has passed).
         """
+
+
+def fetch_refetched(adapter: GatewayAdapter, event: GatewayEvent) -> tuple[BillingRecord, ...]:
+    """The usual hydrate_event: fetch() every object the event names, skipping vanished ones."""
+    from .errors import GatewayNotFound
+
+    records = []
+    for kind, external_id in event.refetch:
+        try:
+            records.append(adapter.fetch(kind, external_id))
+        except GatewayNotFound:
+            continue
+    return tuple(records)

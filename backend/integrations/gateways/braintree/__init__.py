@@ -1,0 +1,1 @@
+"""Braintree gateway: adapter over the official SDK (client.py), mappers, webhooks, sandbox."""

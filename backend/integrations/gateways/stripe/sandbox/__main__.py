@@ -1,0 +1,28 @@
+"""`python -m backend.integrations.gateways.stripe.sandbox --port N`: a standalone sandbox on 127.0.0.1."""
+from __future__ import annotations
+
+import argparse
+
+from werkzeug.serving import make_server
+
+from .sandbox import StripeSandbox
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Stripe API sandbox on loopback")
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--host", default="127.0.0.1", help="loopback only, unless you know why")
+    args = parser.parse_args(argv)
+    sandbox = StripeSandbox()
+    server = make_server(args.host, args.port, sandbox.app, threaded=True)
+    print(f"Stripe sandbox listening on http://{args.host}:{server.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+-- wrk script: each thread cycles through its own slice of pre-built requests read from a file.
+-- File format, one request per line: METHOD \t PATH \t HEADER1: V1 | HEADER2: V2 \t BODY
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  reqs, i = {}, 0
+  local n, path_file, total = tonumber(args[2]), args[1], 0
+  for line in io.lines(path_file) do
+    if total % n == id then
+      local method, path, headers_s, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      local headers = {}
+      for h in headers_s:gmatch("[^|]+") do
+        local k, v = h:match("^%s*([^:]+):%s*(.-)%s*$")
+        if k then headers[k] = v end
+      end
+      if body == "" then body = nil end
+      table.insert(reqs, wrk.format(method, path, headers, body))
+    end
+    total = total + 1
+  end
+end
+
+function request()
+  i = i + 1
+  if i > #reqs then i = 1 end
+  return reqs[i]
+end
