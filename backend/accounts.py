@@ -45,8 +45,20 @@ def create_account(session: Session, *, name: str, slug: str | None = None,
     return account
 
 
+SYSTEM_ACTOR = {"kind": "system", "name": "chargedesk CLI"}
+
+
+def _audit_settings(session: Session, account: Account, event: str, actor: dict | None, **details) -> None:
+    """Settings changes go on the same hash-chained trail as money movements."""
+    from .audit import append
+
+    append(session, account_id=account.id, event=event, actor=actor or SYSTEM_ACTOR,
+           subject_type=details.pop("subject_type", "account"), subject_id=details.pop("subject_id", account.id),
+           details=details)
+
+
 def add_user(session: Session, account: Account, *, email: str, role: str,
-             name: str | None = None, refund_limit_minor: int | None = None) -> User:
+             name: str | None = None, refund_limit_minor: int | None = None, actor: dict | None = None) -> User:
     normalized = normalize_email(email)
     if normalized is None:
         raise AccountInputError(f"invalid email address {email!r}")
@@ -61,4 +73,43 @@ def add_user(session: Session, account: Account, *, email: str, role: str,
                 refund_limit_minor=refund_limit_minor)
     session.add(user)
     session.flush()
+    _audit_settings(session, account, "settings.user_added", actor, subject_type="user", subject_id=user.id,
+                    email=user.email, role=role, refund_limit_minor=refund_limit_minor)
     return user
+
+
+_UNSET = object()
+
+
+def update_user(session: Session, account: Account, user: User, *, role: str | None = None,
+                refund_limit_minor=_UNSET, actor: dict | None = None) -> User:
+    """Change a user's role and/or refund limit (None = the role's default); audited with before/after."""
+    if role is not None and role not in ROLES:
+        raise AccountInputError(f"invalid role {role!r}; choose one of {', '.join(ROLES)}")
+    if refund_limit_minor is not _UNSET and refund_limit_minor is not None and refund_limit_minor < 0:
+        raise AccountInputError("refund limit must not be negative")
+    before = {"role": user.role, "refund_limit_minor": user.refund_limit_minor}
+    if role is not None:
+        user.role = role
+    if refund_limit_minor is not _UNSET:
+        user.refund_limit_minor = refund_limit_minor
+    after = {"role": user.role, "refund_limit_minor": user.refund_limit_minor}
+    if after != before:
+        session.flush()
+        _audit_settings(session, account, "settings.user_changed", actor, subject_type="user",
+                        subject_id=user.id, email=user.email, before=before, after=after)
+    return user
+
+
+def update_account_settings(session: Session, account: Account, changes: dict, *,
+                            actor: dict | None = None) -> Account:
+    """Merge `changes` into account.settings (reason codes, agent refund limit ...); audited."""
+    before = dict(account.settings or {})
+    after = {**before, **changes}
+    if after != before:
+        account.settings = after
+        session.flush()
+        changed = sorted(k for k in changes if before.get(k) != after.get(k))
+        _audit_settings(session, account, "settings.changed", actor, keys=changed,
+                        before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed})
+    return account
