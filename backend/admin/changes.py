@@ -1,0 +1,131 @@
+"""Validated, audited settings changes made from the admin page (agents, the Zendesk app)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.accounts import update_user
+from backend.emails import normalize_email
+from backend.integrations.helpdesks.zendesk.audit_trail import record_event
+from backend.integrations.helpdesks.zendesk.jwt import load_public_key_pem
+from backend.models import ROLES, HelpdeskInstallation, User
+from backend.money import MoneyError, format_money, to_major, to_minor
+
+from .auth import AdminViewer
+
+APP_INSTALLATION_ID_RE = re.compile(r"^[0-9]{1,20}$")
+
+
+class FormError(ValueError):
+    """A refused form value; the message is shown above the form."""
+
+
+def refund_limit_text(user: User, currency: str) -> str:
+    return "" if user.refund_limit_minor is None else str(to_major(user.refund_limit_minor, currency))
+
+
+def describe_limit(user: User, currency: str) -> str:
+    if user.refund_limit_minor is None:
+        return "role default"
+    return format_money(user.refund_limit_minor, currency)
+
+
+def update_agent(session: Session, viewer: AdminViewer, user_id: int, *, role: str, refund_limit: str,
+                 source: dict) -> bool:
+    """Change a user's role and refund limit; True if something changed (and was audited)."""
+    _require_manager(viewer)
+    user = session.scalars(select(User).where(User.id == user_id, User.account_id == viewer.account.id)).first()
+    if user is None:
+        raise FormError("That user is not part of this account.")
+    new_role = _valid_role(viewer, user, role)
+    new_limit = _parse_limit(refund_limit, viewer.account.default_currency)
+    if user.role == "owner" and new_role != "owner" and _owner_count(session, viewer.account.id) <= 1:
+        raise FormError("An account needs at least one owner: make someone else owner first.")
+    before = (user.role, user.refund_limit_minor)
+    update_user(session, viewer.account, user, role=new_role, refund_limit_minor=new_limit,
+                actor=_actor(viewer))
+    return before != (new_role, new_limit)
+
+
+def update_zendesk_app(session: Session, viewer: AdminViewer, installation_id: int, *,
+                       app_installation_id: str, public_key_pem: str, support_email: str,
+                       source: dict) -> bool:
+    """Store the uploaded app's installation id and public key (what signed URLs are checked with)."""
+    _require_manager(viewer)
+    installation = session.scalars(select(HelpdeskInstallation).where(
+        HelpdeskInstallation.id == installation_id, HelpdeskInstallation.account_id == viewer.account.id,
+        HelpdeskInstallation.kind == "zendesk")).first()
+    if installation is None:
+        raise FormError("That Zendesk installation is not part of this account.")
+    values = _valid_app_values(app_installation_id, public_key_pem, support_email)
+    old = installation.settings or {}
+    changed = {k: v for k, v in values.items() if old.get(k) != v}
+    if not changed:
+        return False
+    installation.settings = {**old, **values}
+    session.flush()
+    record_event(session, account_id=viewer.account.id, event="settings.helpdesk_changed", actor=_actor(viewer),
+                 subject_type="helpdesk_installation", subject_id=installation.id, source=source,
+                 details={"changed": sorted(changed), "app_installation_id": values["app_installation_id"]})
+    return True
+
+
+def _valid_app_values(app_installation_id: str, public_key_pem: str, support_email: str) -> dict:
+    app_id = (app_installation_id or "").strip()
+    if not APP_INSTALLATION_ID_RE.match(app_id):
+        raise FormError("The app installation id is the number Zendesk shows for the installed app "
+                        "(digits only).")
+    pem = (public_key_pem or "").strip()
+    try:
+        load_public_key_pem(pem)
+    except ValueError as exc:
+        raise FormError(f"The app public key is not usable: {exc}.") from None
+    email = (support_email or "").strip()
+    values = {"app_installation_id": app_id, "public_key_pem": pem + "\n"}
+    if email:
+        normalized = normalize_email(email)
+        if normalized is None:
+            raise FormError("The support email address is not valid.")
+        values["support_email"] = normalized
+    return values
+
+
+def _require_manager(viewer: AdminViewer) -> None:
+    if not viewer.can_manage:
+        raise FormError("Only owners and admins can change settings.")
+
+
+def _valid_role(viewer: AdminViewer, user: User, role: str) -> str:
+    role = (role or "").strip()
+    if role not in ROLES:
+        raise FormError(f"Choose a role among {', '.join(ROLES)}.")
+    if "owner" in (role, user.role) and role != user.role and viewer.user.role != "owner":
+        raise FormError("Only an owner can grant or take away the owner role.")
+    return role
+
+
+def _parse_limit(text: str, currency: str) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        minor = to_minor(text, currency)
+    except MoneyError as exc:
+        raise FormError(f"Refund limit: {exc}.") from None
+    if minor < 0:
+        raise FormError("Refund limit must not be negative (leave it empty for the role's default).")
+    if minor >= 10**15:
+        raise FormError("Refund limit is too large.")
+    return minor
+
+
+def _owner_count(session: Session, account_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(User).where(
+        User.account_id == account_id, User.role == "owner", User.disabled_at.is_(None))) or 0
+
+
+def _actor(viewer: AdminViewer) -> dict:
+    return {"kind": "session", "role": viewer.user.role, "name": viewer.user.name or viewer.user.email,
+            "user_id": viewer.user.id}

@@ -1,0 +1,1 @@
+"""Zendesk: OAuth (authlib), the API client (zenpy), ZAF signed-URL JWTs, agent provisioning."""
