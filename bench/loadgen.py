@@ -1,0 +1,110 @@
+"""A small closed-loop HTTP/1.1 load generator for loopback benches (keep-alive, N concurrent clients).
+
+Each client is a thread with its own persistent connection that sends the next request as soon
+as the previous answer is read. Requests are pre-encoded and parsing is minimal, so the generator
+spends little CPU next to the server it measures. Bounded by time; loopback addresses only.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from itertools import cycle
+from statistics import quantiles
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: int) -> float:
+        if len(self.latencies_ms) < 2:
+            return self.latencies_ms[0] if self.latencies_ms else 0.0
+        return quantiles(self.latencies_ms, n=100, method="inclusive")[p - 1]
+
+
+class Connection:
+    def __init__(self, host: str, port: int):
+        if not (host.startswith("127.") or host in ("localhost", "::1")):
+            raise ValueError(f"benches only talk to loopback, not {host!r}")
+        self.sock = socket.create_connection((host, port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def exchange(self, request: bytes) -> int:
+        """Send one request, read one whole response; returns the status code."""
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        while len(self.buffer) < length:
+            self._fill()
+        self.buffer = self.buffer[length:]
+        return status
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(262144)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def encode(url: str, headers: dict[str, str]) -> bytes:
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: keep-alive"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def run(urls: list[str], *, headers: dict[str, str], concurrency: int, seconds: float,
+        warmup: float = 1.0, expect: int = 200) -> Result:
+    """Hit `urls` (round-robin per client) for `seconds` after `warmup`; latency of each request."""
+    host, port = urlsplit(urls[0]).hostname, urlsplit(urls[0]).port
+    requests = [encode(u, headers) for u in urls]
+    start = time.perf_counter() + warmup
+    stop = start + seconds
+    per_client: list[tuple[list[float], int]] = []
+    lock = threading.Lock()
+
+    def client(offset: int) -> None:
+        latencies, errors = [], 0
+        conn = Connection(host, port)
+        pending = cycle(requests[offset:] + requests[:offset])
+        try:
+            while (now := time.perf_counter()) < stop:
+                status = conn.exchange(next(pending))
+                done = time.perf_counter()
+                if now >= start:
+                    latencies.append((done - now) * 1000)
+                    errors += status != expect
+        finally:
+            conn.close()
+            with lock:
+                per_client.append((latencies, errors))
+
+    threads = [threading.Thread(target=client, args=(i * len(requests) // concurrency,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies = [ms for lat, _ in per_client for ms in lat]
+    return Result(requests=len(latencies), errors=sum(e for _, e in per_client), seconds=seconds,
+                  latencies_ms=latencies)
