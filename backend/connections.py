@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 from sqlalchemy.orm import Session
 
 from .gateways import adapter_for
-from .integrations.gateways import adapter_class
+from .integrations.gateways import GatewayAdapter, adapter_class
 from .integrations.gateways.errors import GatewayAuthError, GatewayError
 from .integrations.gateways.records import ObjectKind
 from .models import Account, GatewayConnection
@@ -37,18 +37,32 @@ def create_connection(session: Session, account: Account, *, kind: str, credenti
     connection = GatewayConnection(account_id=account.id, kind=kind, name=name or kind.capitalize(),
                                    credentials=credentials, webhook_secrets=webhook_secrets or None,
                                    api_base=_check_api_base(api_base))
+    adapter = _adapter(connection)
     if verify:
-        _verify_credentials(connection)
+        _verify_credentials(connection, adapter)
     session.add(connection)
     session.flush()
     return connection
 
 
-def _verify_credentials(connection: GatewayConnection) -> None:
+def _adapter(connection: GatewayConnection) -> GatewayAdapter:
+    """Build the adapter now (no I/O), so a setting it refuses is reported, not stored."""
+    try:
+        return adapter_for(connection)
+    except (GatewayError, ValueError) as exc:
+        raise ConnectionError_(f"cannot use these {connection.kind} settings: {_one_line(exc)}") from None
+
+
+def _verify_credentials(connection: GatewayConnection, adapter: GatewayAdapter) -> None:
     """One cheap read, so a typo in a key is caught now and not at the first refund."""
     try:
-        adapter_for(connection).list_page(ObjectKind.CUSTOMER, cursor=None, limit=1)
+        adapter.list_page(ObjectKind.CUSTOMER, cursor=None, limit=1)
     except GatewayAuthError as exc:
-        raise ConnectionError_(f"{connection.kind} refused these credentials: {exc.message}") from None
+        raise ConnectionError_(f"{connection.kind} refused these credentials: {_one_line(exc)}") from None
     except GatewayError as exc:
-        raise ConnectionError_(f"could not reach {connection.kind}: {exc.message}") from None
+        raise ConnectionError_(f"could not reach {connection.kind}: {_one_line(exc)}") from None
+
+
+def _one_line(exc: Exception) -> str:
+    """Vendor messages may span lines (Stripe's network errors do); the CLI prints one line."""
+    return " ".join(str(getattr(exc, "message", None) or exc).split())

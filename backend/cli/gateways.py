@@ -88,7 +88,8 @@ def sync(connection_id: int, background: bool) -> None:
             from ..integrations.gateways.errors import GatewayError
 
             if isinstance(exc, GatewayError):
-                raise CommandError(f"sync stopped ({exc.message}); run it again to resume") from None
+                message = " ".join(exc.message.split())  # one line, whatever the vendor sent
+                raise CommandError(f"sync stopped ({message}); run it again to resume") from None
             raise
         if sys.stdout.isatty():
             click.echo()

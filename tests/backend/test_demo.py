@@ -1,5 +1,6 @@
 """The README's first command: `chargedesk demo` starts, seeds, and its URL answers."""
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,6 +34,20 @@ def test_demo_starts_seeded_and_answers(tmp_path, worker_env):
                               headers={"Authorization": f"Bearer {key}"}, timeout=5).json()
         assert len(detail["charges"]) >= 3
         assert (tmp_path / "instance" / "demo.sqlite3").exists()
+        assert_history_in_every_gateway(url, key, found, tmp_path / "instance" / "demo.sqlite3")
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def assert_history_in_every_gateway(url: str, key: str, found: list[dict], database) -> None:
+    """Ada is mirrored from one connection per demo gateway, each with charges and a subscription."""
+    with sqlite3.connect(database) as db:
+        kinds = dict(db.execute("SELECT id, kind FROM gateway_connections").fetchall())
+    by_kind = {kinds[c["connection_id"]]: c for c in found}
+    assert sorted(by_kind) == ["braintree", "recurly", "stripe"] and len(found) == 3
+    for kind, customer in by_kind.items():
+        detail = requests.get(f"{url}/api/v1/customers/{customer['id']}",
+                              headers={"Authorization": f"Bearer {key}"}, timeout=5).json()
+        assert detail["charges"] and detail["subscriptions"], f"no history from {kind}"
+        assert detail["refunds"], f"the demo refund from {kind} is not mirrored"

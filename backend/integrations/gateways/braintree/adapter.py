@@ -167,8 +167,12 @@ class BraintreeAdapter:
                 idempotency_key: str) -> ChargeRecord:
         """Submit an authorization for settlement, for all of it or a smaller amount."""
         sale = self._transaction(charge_id, "sale")
-        if sale.status in CAPTURED:
-            return self.records.charge(sale)
+        if sale.status in CAPTURED:  # a replay gets the capture back; another amount is refused
+            done = self.records.charge(sale)
+            if amount is not None and amount != done.amount_captured:
+                raise GatewayRejected(f"Transaction {charge_id} was already captured; it cannot be "
+                                      "captured again", code="91507")
+            return done
         value = None if amount is None else to_decimal_string(amount, sale.currency_iso_code)
         return self.records.charge(self.client.submit_for_settlement(charge_id, amount=value))
 
