@@ -32,6 +32,8 @@ def run_demo(*, host: str, port: int, keep: bool) -> None:
     app.config["HOME_LINKS"] = seeded.links
     click.echo(f"ChargeDesk demo running at {base_url}/")
     click.echo(f"  demo account: {seeded.account_slug}   API key: {seeded.api_key}")
+    for label, path in seeded.links:
+        click.echo(f"  {label}: {base_url}{path}")
     click.echo(f"  try: curl -H 'Authorization: Bearer {seeded.api_key}' {base_url}/api/v1/customers?email={seeded.sample_email}")
     click.echo("Press Ctrl+C to stop.")
     try:

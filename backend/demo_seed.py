@@ -12,6 +12,7 @@ from .accounts import add_user, create_account
 from .auth.api_keys import create_api_key
 from .db import transaction
 from .demo_data import DEMO_CUSTOMERS, DemoSandbox
+from .demo_zendesk import start_demo_zendesk
 from .integrations.gateways import gateway_names
 from .models import GatewayConnection
 from .sync.backfill import sync_connection_now
@@ -46,6 +47,9 @@ def seed_demo(app: Flask) -> SeededDemo:
         connection_id = _connect(account.id, sandbox)
         sandbox.register_webhook(f"{base_url}/webhooks/{sandbox.kind}/{connection_id}")
         sync_connection_now(connection_id)
+    helpdesk = start_demo_zendesk(app, account)
+    seeded.stoppers.append(helpdesk.stop)
+    seeded.links.append(("Zendesk sidebar preview (click refunds, cancellations ...)", helpdesk.preview_path))
     return seeded
 
 
@@ -53,9 +57,12 @@ def _start_sandboxes() -> list[DemoSandbox]:
     """Every registered gateway whose package ships a demo seeder (its `demo` module)."""
     sandboxes = []
     for name in gateway_names():
+        module_name = f"backend.integrations.gateways.{name}.demo"
         try:
-            module = import_module(f"backend.integrations.gateways.{name}.demo")
-        except ModuleNotFoundError:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise  # a real missing dependency, not a gateway without a demo
             log.info("gateway %s has no demo sandbox; skipped", name)
             continue
         sandboxes.append(module.start_demo_sandbox(DEMO_CUSTOMERS))

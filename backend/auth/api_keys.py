@@ -36,22 +36,22 @@ def _split(key: str) -> str | None:
 
 
 def principal_for_key(session: Session, key: str) -> Principal | None:
-    """The principal for a valid, unrevoked key; None otherwise (timing-safe compare)."""
+    """The principal for a valid, unrevoked key; None otherwise (timing-safe compare).
+
+    One query: the key row and the account's first owner, who API-key actions are attributed to.
+    """
     prefix = _split(key or "")
     if prefix is None:
         return None
-    row = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
+    owner_id = (select(User.id).where(User.account_id == ApiKey.account_id, User.role == "owner")
+                .order_by(User.id).limit(1).scalar_subquery())
+    row = session.execute(
+        select(ApiKey.account_id, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.name, owner_id)
+        .where(ApiKey.prefix == prefix)).one_or_none()
     if row is None or not hmac.compare_digest(row.key_hash, _hash(key)) or row.revoked_at is not None:
         return None
-    owner = session.scalars(
-        select(User).where(User.account_id == row.account_id, User.role == "owner").order_by(User.id).limit(1)
-    ).first()
-    return Principal(
-        account_id=row.account_id, role="owner", kind="api_key",
-        user_id=owner.id if owner else None,
-        display_name=f"API key {row.name or row.prefix}",
-        helpdesk={},
-    )
+    return Principal(account_id=row.account_id, role="owner", kind="api_key", user_id=row[4],
+                     display_name=f"API key {row.name or prefix}", helpdesk={})
 
 
 def revoke_api_key(session: Session, row: ApiKey) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import HelpdeskInstallation, User
@@ -50,19 +51,24 @@ def read_sidebar_token(token: str, max_age: int = MAX_AGE_SECONDS) -> SidebarCla
 
 
 def principal_for_sidebar_token(session: Session, token: str) -> Principal | None:
-    """Token resolver for the API: the agent behind a sidebar, with their current role and limit."""
+    """Token resolver for the API: the agent behind a sidebar, with their current role and limit.
+
+    One joined query, so a disabled user or a disconnected installation stops working at once.
+    """
     claims = read_sidebar_token(token)
     if claims is None:
         return None
-    user = session.get(User, claims.user_id)
-    installation = session.get(HelpdeskInstallation, claims.installation_id)
-    if (user is None or user.disabled_at is not None or user.account_id != claims.account_id
-            or installation is None or installation.account_id != claims.account_id
-            or installation.status != "active"):
+    row = session.execute(
+        select(User.id, User.role, User.name, User.email, User.refund_limit_minor)
+        .join(HelpdeskInstallation, HelpdeskInstallation.account_id == User.account_id)
+        .where(User.id == claims.user_id, User.account_id == claims.account_id, User.disabled_at.is_(None),
+               HelpdeskInstallation.id == claims.installation_id, HelpdeskInstallation.status == "active")
+    ).one_or_none()
+    if row is None:
         return None
     return Principal(
-        account_id=claims.account_id, role=user.role, kind="sidebar", user_id=user.id,
-        display_name=user.name or user.email, refund_limit_minor=user.refund_limit_minor,
-        helpdesk={"kind": claims.host, "installation_id": installation.id,
+        account_id=claims.account_id, role=row.role, kind="sidebar", user_id=row.id,
+        display_name=row.name or row.email, refund_limit_minor=row.refund_limit_minor,
+        helpdesk={"kind": claims.host, "installation_id": claims.installation_id,
                   "external_user_id": claims.external_user_id},
     )

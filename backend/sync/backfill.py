@@ -14,7 +14,7 @@ from ..gateways import adapter_for
 from ..integrations.gateways.records import ObjectKind, Page
 from ..jobs import job
 from ..models import GatewayConnection, utcnow
-from .upsert import upsert_records
+from .upsert import adopt_orphans, upsert_records
 
 PAGE_SIZE = 100
 ProgressFn = Callable[[ObjectKind, int], None]
@@ -79,6 +79,8 @@ def _sync_kind(s, connection, adapter, kind, state, report, budget, prefetcher, 
         report.counts[kind] = report.counts.get(kind, 0) + len(page.items)
         if progress:
             progress(kind, len(page.items))
+    adopt_orphans(s, connection)  # once per kind, not per page
+    s.commit()
     return True
 
 

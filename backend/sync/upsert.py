@@ -42,8 +42,9 @@ def upsert_records(session: Session, connection: GatewayConnection, records: Ite
                    action_run_id: str | None = None, want_ids: bool = True) -> dict[str, dict[str, int]]:
     """Upsert records of any kinds; returns {model table: {external_id: our id}}.
 
-    want_ids=False (the backfill) skips RETURNING where nothing needs the ids: a plain
-    executemany that the driver pipelines, several times faster for large pages.
+    want_ids=False (the backfill) skips RETURNING where nothing needs the ids (one unnest()
+    INSERT per page on PostgreSQL) and leaves linking orphans to adopt_orphans(), which the
+    backfill calls once per kind instead of once per page.
     """
     by_type: dict[type, list] = defaultdict(list)
     for record in records:
@@ -54,7 +55,8 @@ def upsert_records(session: Session, connection: GatewayConnection, records: Ite
         if batch:
             model = MODEL_OF[record_type]
             written[model.__tablename__] = _upsert_batch(session, connection, model, batch, action_run_id,
-                                                         want_ids or model in _IDS_NEEDED)
+                                                         returning=want_ids or model in _IDS_NEEDED,
+                                                         adopt=want_ids)
     return written
 
 
@@ -63,18 +65,24 @@ def _dedupe(batch: Sequence) -> list:
     return list({r.external_id: r for r in batch}.values())
 
 
-def _upsert_batch(session, connection, model, batch, action_run_id, returning: bool) -> dict[str, int]:
+def _upsert_batch(session, connection, model, batch, action_run_id, *, returning: bool,
+                  adopt: bool) -> dict[str, int]:
     refs = _references(session, connection, batch)
     values = [rows.row_for(record, connection, refs, action_run_id) for record in batch]
     ids = _insert_or_update(session, model, values, returning)
     if model is Customer:
         _replace_emails(session, connection.account_id, batch, ids)
-        _adopt_orphans(session, connection)
     elif model is Invoice:
         _replace_invoice_lines(session, connection.account_id, batch, ids)
-    elif model is Charge:
-        _adopt_orphan_refunds(session, connection)
+    if adopt and model in (Customer, Charge):
+        adopt_orphans(session, connection)
     return ids
+
+
+def adopt_orphans(session: Session, connection: GatewayConnection) -> None:
+    """Point objects that arrived before their customer or charge at it."""
+    _adopt_orphans(session, connection)
+    _adopt_orphan_refunds(session, connection)
 
 
 def _insert_or_update(session: Session, model, values: list[dict], returning: bool) -> dict[str, int]:

@@ -8,7 +8,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """No access log line per request: sandboxes serve thousands of calls in tests and benches."""
+    """No access log line per request (sandboxes serve thousands of calls in tests and benches),
+    and HTTP/1.1 keep-alive, as the real APIs offer, so clients reuse their connections."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, *args, **kwargs) -> None:
         pass

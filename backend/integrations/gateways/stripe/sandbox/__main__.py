@@ -5,6 +5,8 @@ import argparse
 
 from werkzeug.serving import make_server
 
+from backend.integrations.gateways.sandbox_server import QuietRequestHandler
+
 from .sandbox import StripeSandbox
 
 
@@ -14,7 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="loopback only, unless you know why")
     args = parser.parse_args(argv)
     sandbox = StripeSandbox()
-    server = make_server(args.host, args.port, sandbox.app, threaded=True)
+    server = make_server(args.host, args.port, sandbox.app, threaded=True, request_handler=QuietRequestHandler)
     print(f"Stripe sandbox listening on http://{args.host}:{server.port}", flush=True)
     try:
         server.serve_forever()
