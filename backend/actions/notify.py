@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .. import jobs
 from ..db import session, transaction
-from ..integrations.helpdesks import HelpdeskConfig, build_helpdesk_client
+from ..integrations.helpdesks import HelpdeskError, post_private_note
 from ..jobs import RetryPolicy, job
 from ..models import ActionRun, HelpdeskInstallation, User
 
@@ -37,14 +37,6 @@ def note_body(run: ActionRun, agent_name: str | None) -> str:
     return " — ".join(parts)
 
 
-def _client_for(installation: HelpdeskInstallation):
-    config = HelpdeskConfig(installation_id=installation.id, external_id=installation.external_id,
-                            credentials=dict(installation.credentials or {}),
-                            api_base=(installation.settings or {}).get("api_base"),
-                            settings=dict(installation.settings or {}))
-    return build_helpdesk_client(installation.kind, config)
-
-
 def _agent_name(run: ActionRun) -> str | None:
     if run.requested_by_user_id:
         user = session().get(User, run.requested_by_user_id)
@@ -65,10 +57,12 @@ def post_run_note(run_id: str) -> None:
     attempt = int(note.get("attempts", 0)) + 1
     try:
         installation = session().get(HelpdeskInstallation, run.source["installation_id"])
-        _client_for(installation).post_private_note(ticket_id=str(run.source["ticket_id"]),
-                                                    body=note_body(run, _agent_name(run)))
+        post_private_note(installation.kind, installation_id=installation.id,
+                          ticket_id=str(run.source["ticket_id"]), body=note_body(run, _agent_name(run)))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, then retried by RQ
-        final = attempt >= MAX_NOTE_ATTEMPTS
+        # A HelpdeskError that is not retryable (revoked grant, missing ticket) will not get better.
+        hopeless = isinstance(exc, HelpdeskError) and not exc.retryable
+        final = hopeless or attempt >= MAX_NOTE_ATTEMPTS
         _record(run_id, {"status": "failed" if final else "retrying", "attempts": attempt,
                          "error": str(getattr(exc, "message", None) or exc)[:500]})
         if not final:
