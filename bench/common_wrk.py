@@ -10,8 +10,8 @@ LUA = Path(__file__).with_name("wrk_requests.lua")
 
 
 def _to_ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    number, unit = re.match(r"([\d.]+)([a-z]*)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "": 1000.0}[unit]
 
 
 def run_wrk(base_url: str, requests_: list[tuple], *, seconds: int, connections: int, threads: int = 2) -> dict:
