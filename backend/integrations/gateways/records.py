@@ -95,7 +95,7 @@ class ChargeRecord:
     status: ChargeStatus
     raw_status: str
     amount_captured: int = 0
-    amount_refunded: int = 0
+    amount_refunded: int = 0  # given back out of amount_captured (never a released hold)
     amount_capturable: int = 0  # authorized and not yet captured
     card_brand: str | None = None
     card_last4: str | None = None

@@ -121,12 +121,16 @@ def map_charge(charge: StripeDict) -> ChargeRecord:
     card = (charge.get("payment_method_details") or {}).get("card") or {}
     currency = _currency(charge.get("currency"))
     amount = stripe_to_minor(charge.get("amount"), currency)
+    captured = stripe_to_minor(charge.get("amount_captured"), currency)
+    # Stripe counts the released, never-captured rest of a partial capture (or a voided hold) in
+    # amount_refunded; our records count only money given back out of what was captured.
+    released = amount - captured if (charge.get("captured") or charge.get("refunded")) else 0
+    refunded = max(stripe_to_minor(charge.get("amount_refunded"), currency) - released, 0)
     return ChargeRecord(
         external_id=charge["id"], customer_external_id=_id(charge.get("customer")),
         amount=amount, currency=currency,
         status=status, raw_status=str(charge.get("status")),
-        amount_captured=stripe_to_minor(charge.get("amount_captured"), currency),
-        amount_refunded=stripe_to_minor(charge.get("amount_refunded"), currency),
+        amount_captured=captured, amount_refunded=refunded,
         amount_capturable=amount if status is ChargeStatus.AUTHORIZED else 0,
         card_brand=card.get("brand"), card_last4=card.get("last4"),
         description=charge.get("description"), failure_message=charge.get("failure_message"),

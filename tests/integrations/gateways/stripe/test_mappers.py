@@ -259,3 +259,21 @@ def test_isk_charge_amounts_are_whole_kronur(sdk_object):
     record = mappers.map_charge(sdk_object("charge", stripe.Charge, currency="isk", amount=50000,
                                            captured=True, amount_captured=50000))
     assert (record.amount, record.amount_captured, record.currency) == (500, 500, "ISK")
+
+
+def test_released_rest_of_a_partial_capture_is_not_a_refund():
+    """Stripe puts the uncaptured 2000 of a 3000-of-5000 capture in amount_refunded; we must not,
+    or the sidebar would offer 1000 back instead of the 3000 really refundable."""
+    base = {"id": "ch_pc", "object": "charge", "currency": "usd", "amount": 5000, "status": "succeeded"}
+    partial = mappers.map_charge({**base, "captured": True, "amount_captured": 3000, "amount_refunded": 2000,
+                                  "refunded": False})
+    assert (partial.amount_captured, partial.amount_refunded) == (3000, 0)
+    refunded = mappers.map_charge({**base, "captured": True, "amount_captured": 3000, "amount_refunded": 2500,
+                                   "refunded": False})
+    assert refunded.amount_refunded == 500
+    voided = mappers.map_charge({**base, "captured": False, "amount_captured": 0, "amount_refunded": 5000,
+                                 "refunded": True})
+    assert (voided.status.value, voided.amount_refunded) == ("canceled", 0)
+    held = mappers.map_charge({**base, "captured": False, "amount_captured": 0, "amount_refunded": 0,
+                               "refunded": False})
+    assert (held.status.value, held.amount_refunded, held.amount_capturable) == ("authorized", 0, 5000)
