@@ -99,7 +99,12 @@ class StripeAdapter:
     # --- payments ----------------------------------------------------------------------------
     def refund(self, *, charge_id: str, amount: int | None, currency: str, reason: str | None,
                note: str | None, idempotency_key: str) -> RefundResult:
-        """Full (amount None) or partial refund; our reason/note ride along in metadata."""
+        """Full (amount None) or partial refund; our reason/note ride along in metadata.
+
+        Two calls: the charge (its currency decides how `amount` converts, so it is checked before
+        any money moves), then the refund with its charge expanded, i.e. the charge as the refund
+        left it. A replayed response carries the charge as it was then, so that one is re-read.
+        """
         charge = self._charge(charge_id)
         if str(charge.get("currency", "")).upper() != currency.upper():
             raise GatewayRejected(f"charge {charge_id} is in {str(charge.get('currency')).upper()}, "
@@ -109,9 +114,13 @@ class StripeAdapter:
             "amount": None if amount is None else minor_to_stripe(amount, currency),
             "reason": reason if reason in STRIPE_REFUND_REASONS else None,
             "metadata": _refund_metadata(reason, note, idempotency_key),
+            "expand": ["charge"],
         })
-        refund = self._api.create_refund(params, idempotency_key=idempotency_key)
-        return RefundResult(refund=map_refund(refund), charge=map_charge(self._charge(charge_id)))
+        reply = self._api.create_refund(params, idempotency_key=idempotency_key)
+        after = reply.data.get("charge")
+        if reply.replayed or not isinstance(after, Mapping):
+            after = self._charge(charge_id)
+        return RefundResult(refund=map_refund(reply.data), charge=map_charge(after))
 
     def capture(self, *, charge_id: str, amount: int | None, idempotency_key: str) -> ChargeRecord:
         """Capture an authorization, through its PaymentIntent when it has one."""

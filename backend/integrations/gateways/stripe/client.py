@@ -7,7 +7,12 @@ Retries are the job layer's business, so the SDK's own network retries are off.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import threading
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import quote_plus
 
 import stripe
 
@@ -73,6 +78,26 @@ def plain(value: Any) -> Any:
     return value
 
 
+_http_clients: dict[tuple[int, float], stripe.RequestsClient] = {}
+_http_clients_lock = threading.Lock()
+
+
+def shared_http_client(timeout: float) -> stripe.RequestsClient:
+    """One HTTP client (connection pool) per process and timeout, shared by every connection.
+
+    Jobs build a fresh adapter per run; sharing the pool lets them reuse open (TLS) connections
+    to Stripe instead of a handshake per run. Only sockets are shared: the key and the account
+    travel on each request. The SDK keeps one requests.Session per thread; the pid in the key
+    keeps a forked child off its parent's sockets.
+    """
+    key = (os.getpid(), float(timeout))
+    with _http_clients_lock:
+        client = _http_clients.get(key)
+        if client is None:
+            client = _http_clients[key] = stripe.RequestsClient(timeout=timeout)
+        return client
+
+
 def build_stripe_client(config: GatewayConfig) -> stripe.StripeClient:
     """One client per connection: its own key, base URL, pinned version, timeout, no retries."""
     api_key = (config.credentials or {}).get("api_key")
@@ -83,7 +108,7 @@ def build_stripe_client(config: GatewayConfig) -> stripe.StripeClient:
         stripe_version=PINNED_API_VERSION,
         base_addresses={"api": config.api_base} if config.api_base else None,
         max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=config.timeout_seconds),
+        http_client=shared_http_client(config.timeout_seconds),
     )
 
 
@@ -105,6 +130,15 @@ def verify_stripe_signature(*, payload: bytes, header: str, secret: str,
         raise WebhookVerificationError(text, code=code) from None
 
 
+@dataclass(frozen=True)
+class KeyedReply:
+    """A keyed POST's object, and whether Stripe replayed the response it stored for the key
+    (then the object, and anything expanded in it, is as it was at the first request)."""
+
+    data: dict
+    replayed: bool
+
+
 class StripeApi:
     """The Stripe calls the adapter makes, each returning plain dicts; POSTs take an idempotency key."""
 
@@ -121,6 +155,12 @@ class StripeApi:
     def _key(idempotency_key: str) -> Mapping[str, str]:
         return {"idempotency_key": idempotency_key}
 
+    def _raw(self, method: str, path: str, params: Params, **options: str):
+        """The SDK's raw request (same auth, version, encoding, errors), without building
+        StripeObjects: for one charge that costs more CPU than the HTTP round trip itself."""
+        with translated_errors():
+            return self._client.raw_request(method, path, **params, **options)
+
     # --- reading ---------------------------------------------------------------------------
     def list(self, resource: str, params: Params) -> dict:
         """One page of a top-level list: customers, charges, refunds, subscriptions, invoices, disputes.
@@ -134,7 +174,8 @@ class StripeApi:
 
     def retrieve(self, resource: str, object_id: str, params: Params | None = None) -> dict:
         """One object by id (e.g. https://docs.stripe.com/api/charges/retrieve)."""
-        return self._call(getattr(self._v1, resource).retrieve, object_id, params or {})
+        response = self._raw("get", f"/v1/{resource}/{quote_plus(object_id)}", params or {})
+        return json.loads(response.body)
 
     def list_customer_tax_ids(self, customer_id: str, params: Params) -> dict:
         """https://docs.stripe.com/api/customer_tax_ids/list"""
@@ -145,9 +186,12 @@ class StripeApi:
         return self._call(self._v1.promotion_codes.list, params)
 
     # --- writing ---------------------------------------------------------------------------
-    def create_refund(self, params: Params, *, idempotency_key: str) -> dict:
-        """https://docs.stripe.com/api/refunds/create"""
-        return self._call(self._v1.refunds.create, params, self._key(idempotency_key))
+    def create_refund(self, params: Params, *, idempotency_key: str) -> KeyedReply:
+        """https://docs.stripe.com/api/refunds/create (and /idempotent_requests: a replay is flagged
+        by the Idempotent-Replayed header)."""
+        response = self._raw("post", "/v1/refunds", params, idempotency_key=idempotency_key)
+        return KeyedReply(json.loads(response.body),
+                          replayed=response.headers.get("Idempotent-Replayed") == "true")
 
     def capture_payment_intent(self, intent_id: str, params: Params, *, idempotency_key: str) -> dict:
         """https://docs.stripe.com/api/payment_intents/capture"""

@@ -262,8 +262,34 @@ def test_refunds_and_disputes_are_listed(adapter, make, sandbox):
 
 def test_every_post_carries_our_idempotency_key(adapter, make, sandbox):
     charge_id = make.authorized_charge(1000, "usd")
+    start = len(sandbox.request_log)
     adapter.capture(charge_id=charge_id, amount=None, idempotency_key="run-keys")
     adapter.refund(charge_id=charge_id, amount=100, currency="USD", reason=None, note=None,
                    idempotency_key="run-keys-2")
-    ours = [entry for entry in sandbox.request_log[-6:] if entry[0] == "POST"]
+    ours = [entry for entry in sandbox.request_log[start:] if entry[0] == "POST"]
     assert [key for _method, _path, key in ours] == ["run-keys", "run-keys-2"]
+
+
+def test_refund_is_two_calls_and_returns_the_charge_it_left(adapter, make, sandbox):
+    """The charge comes back expanded on the refund: no third call to re-read it."""
+    charge_id = make.paid_charge(2000, "usd")
+    start = len(sandbox.request_log)
+    result = adapter.refund(charge_id=charge_id, amount=500, currency="USD", reason=None, note=None,
+                            idempotency_key="run-two-calls")
+    assert [(method, path) for method, path, _key in sandbox.request_log[start:]] == [
+        ("GET", f"/v1/charges/{charge_id}"), ("POST", "/v1/refunds")]
+    assert (result.charge.external_id, result.charge.amount_refunded) == (charge_id, 500)
+    assert result.refund.charge_external_id == charge_id
+
+
+def test_a_replayed_refund_reports_the_charge_as_it_is_now(adapter, make, sandbox):
+    """A replay carries the charge as the first response had it; the adapter re-reads it instead."""
+    charge_id = make.paid_charge(1000, "usd")
+    adapter.refund(charge_id=charge_id, amount=300, currency="USD", reason=None, note=None,
+                   idempotency_key="run-early")
+    adapter.refund(charge_id=charge_id, amount=200, currency="USD", reason=None, note=None,
+                   idempotency_key="run-later")
+    replay = adapter.refund(charge_id=charge_id, amount=300, currency="USD", reason=None, note=None,
+                            idempotency_key="run-early")
+    assert replay.refund.amount == 300 and replay.charge.amount_refunded == 500
+    assert sorted(r["amount"] for r in make.refunds_of(charge_id)) == [200, 300]

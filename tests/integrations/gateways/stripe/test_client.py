@@ -76,3 +76,14 @@ def test_reusing_a_key_with_other_params_is_rejected(adapter, make):
         adapter.refund(charge_id=charge_id, amount=200, currency="USD", reason=None, note=None,
                        idempotency_key="run-reused")
     assert caught.value.code == "idempotency_error" and caught.value.http_status == 400
+
+
+def test_connections_share_one_http_pool_per_timeout():
+    """A fresh adapter per job still reuses open connections to Stripe (one pool per process)."""
+    from backend.integrations.gateways.stripe.client import build_stripe_client, shared_http_client
+
+    first = build_stripe_client(GatewayConfig("one", {"api_key": "sk_test_one"}, timeout_seconds=12))
+    second = build_stripe_client(GatewayConfig("two", {"api_key": "sk_test_two"}, timeout_seconds=12))
+    assert first._requestor._client is second._requestor._client is shared_http_client(12)
+    assert shared_http_client(30) is not shared_http_client(12)
+    assert first._requestor.api_key == "sk_test_one" and second._requestor.api_key == "sk_test_two"

@@ -159,3 +159,17 @@ def test_concurrent_refunds_never_exceed_the_charge(client, sandbox):
     assert sorted(o for o in outcomes if o == 300) == [300, 300, 300]
     assert outcomes.count("amount_too_large") == 5
     assert client.v1.charges.retrieve(charge.id).amount_refunded == 900
+
+
+def test_refund_with_its_charge_expanded_shows_the_charge_after_the_refund(client):
+    """expand[]=charge on create, as in Stripe: one call returns the refund and the charge it left."""
+    charge = paid_charge(client, 2000)
+    refund = client.v1.refunds.create({"charge": charge.id, "amount": 600, "expand": ["charge"]},
+                                      {"idempotency_key": "expand-1"})
+    assert refund.charge.id == charge.id
+    assert (refund.charge.amount_refunded, refund.charge.refunded) == (600, False)
+    assert [r.id for r in refund.charge.refunds.data] == [refund.id]
+    replayed = client.v1.refunds.create({"charge": charge.id, "amount": 600, "expand": ["charge"]},
+                                        {"idempotency_key": "expand-1"})
+    assert replayed.id == refund.id and replayed.charge.amount_refunded == 600
+    assert replayed.last_response.headers["Idempotent-Replayed"] == "true"
