@@ -9,6 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
 from ..db import session
 from ..gateways import adapter_for
 from ..integrations.gateways.records import ObjectKind, Page
@@ -74,7 +77,7 @@ def _sync_kind(s, connection, adapter, kind, state, report, budget, prefetcher, 
             return False
         upsert_records(s, connection, page.items, want_ids=False)
         state[kind] = {"cursor": page.next_cursor, "done": page.next_cursor is None}
-        connection.sync_state = dict(state)
+        _save_state(s, connection, state)
         s.commit()
         report.counts[kind] = report.counts.get(kind, 0) + len(page.items)
         if progress:
@@ -82,6 +85,14 @@ def _sync_kind(s, connection, adapter, kind, state, report, budget, prefetcher, 
     adopt_orphans(s, connection)  # once per kind, not per page
     s.commit()
     return True
+
+
+def _save_state(s, connection: GatewayConnection, state: dict) -> None:
+    """The cursor, in the page's transaction, as one UPDATE statement (no unit-of-work flush)."""
+    saved = dict(state)
+    s.execute(update(GatewayConnection.__table__).where(GatewayConnection.__table__.c.id == connection.id)
+              .values(sync_state=saved))
+    set_committed_value(connection, "sync_state", saved)  # the loaded object agrees with the row
 
 
 @job

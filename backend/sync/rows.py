@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import singledispatch
+from types import MappingProxyType
 
 from ..emails import normalize_email
 from ..integrations.gateways.records import (
@@ -9,6 +10,9 @@ from ..integrations.gateways.records import (
     SubscriptionRecord, TaxIdRecord, TaxLineRecord,
 )
 from ..models import utcnow
+
+# `refs` when the writer resolves customer_id/charge_id itself (the PostgreSQL bulk path joins).
+UNRESOLVED = MappingProxyType({"customer": MappingProxyType({}), "charge": MappingProxyType({})})
 
 
 def _base(record, connection) -> dict:

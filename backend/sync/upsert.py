@@ -36,6 +36,11 @@ KIND_MODEL = {
 ORDER = (CustomerRecord, ChargeRecord, RefundRecord, DisputeRecord, SubscriptionRecord, InvoiceRecord, TaxIdRecord)
 _NEVER_OVERWRITE = {"id", "account_id", "connection_id", "external_id", "action_run_id"}
 _IDS_NEEDED = (Customer, Invoice)  # their emails and lines are written by our id
+# The bulk path: columns that hold one value per page (see rows._base), and references it
+# resolves inside its INSERT.
+_PAGE_SHARED = ("account_id", "connection_id", "synced_at")
+_LINKS = (bulk_pg.Link("customer_id", Customer.__table__, "customer_external_id"),
+          bulk_pg.Link("charge_id", Charge.__table__, "charge_external_id"))
 
 
 def upsert_records(session: Session, connection: GatewayConnection, records: Iterable[BillingRecord], *,
@@ -67,9 +72,13 @@ def _dedupe(batch: Sequence) -> list:
 
 def _upsert_batch(session, connection, model, batch, action_run_id, *, returning: bool,
                   adopt: bool) -> dict[str, int]:
-    refs = _references(session, connection, batch)
-    values = [rows.row_for(record, connection, refs, action_run_id) for record in batch]
-    ids = _insert_or_update(session, model, values, returning)
+    if not returning and session.get_bind().dialect.name == "postgresql":
+        _bulk_upsert(session, connection, model, batch, action_run_id)
+        ids = {}
+    else:
+        refs = _references(session, connection, batch)
+        values = [rows.row_for(record, connection, refs, action_run_id) for record in batch]
+        ids = _insert_or_update(session, model, values, returning)
     if model is Customer:
         _replace_emails(session, connection.account_id, batch, ids)
     elif model is Invoice:
@@ -85,6 +94,15 @@ def adopt_orphans(session: Session, connection: GatewayConnection) -> None:
     _adopt_orphan_refunds(session, connection)
 
 
+def _bulk_upsert(session: Session, connection: GatewayConnection, model, batch, action_run_id) -> None:
+    """PostgreSQL, no ids wanted: one statement per page that also finds the referenced rows."""
+    values = [rows.row_for(record, connection, rows.UNRESOLVED, action_run_id) for record in batch]
+    shared = {c: values[0][c] for c in _PAGE_SHARED}
+    links = tuple(link for link in _LINKS if link.column in values[0])
+    bulk_pg.upsert_page(session, model.__table__, values, shared=shared, links=links,
+                        never_overwrite=_NEVER_OVERWRITE)
+
+
 def _insert_or_update(session: Session, model, values: list[dict], returning: bool) -> dict[str, int]:
     """One cached statement run as an executemany (multi-row batches when RETURNING is needed)."""
     table = model.__table__
@@ -95,10 +113,7 @@ def _insert_or_update(session: Session, model, values: list[dict], returning: bo
         updates["action_run_id"] = func.coalesce(table.c.action_run_id, stmt.excluded.action_run_id)
     stmt = stmt.on_conflict_do_update(index_elements=["connection_id", "external_id"], set_=updates)
     if not returning:
-        if session.get_bind().dialect.name == "postgresql":
-            bulk_pg.upsert_page(session, table, values, _NEVER_OVERWRITE)
-        else:
-            session.execute(stmt, values)
+        session.execute(stmt, values)
         return {}
     result = session.execute(stmt.returning(table.c.external_id, table.c.id), values)
     return {external_id: row_id for external_id, row_id in result}
