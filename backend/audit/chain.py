@@ -10,7 +10,8 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..models import Account, AuditEntry, utcnow
@@ -41,21 +42,26 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical_json(hashed_fields(entry)).encode("utf-8")).hexdigest()
 
 
+# Built once: the three statements of an append (constructing them costs more than running them).
+_LOCK = select(Account.id).where(Account.id == bindparam("account_id")).with_for_update()
+_HEAD = (select(AuditEntry.seq, AuditEntry.entry_hash).where(AuditEntry.account_id == bindparam("account_id"))
+         .order_by(AuditEntry.seq.desc()).limit(1))
+_INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
+
+
 def lock_account(session: Session, account_id: int) -> None:
     """Serialize audit appends of one account until the transaction ends."""
-    session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    session.execute(_LOCK, {"account_id": account_id})
 
 
-def _lock_and_read_head(session: Session, account_id: int) -> tuple[int, str]:
+def _lock_and_read_head(conn: Connection, account_id: int) -> tuple[int, str]:
     """Lock the account row, then read the last entry's seq and hash (or the origin).
 
     Two statements on purpose: under READ COMMITTED only a statement that starts after the lock
     was granted sees the entry the previous holder committed.
     """
-    lock_account(session, account_id)
-    row = session.execute(select(AuditEntry.seq, AuditEntry.entry_hash)
-                          .where(AuditEntry.account_id == account_id)
-                          .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    conn.execute(_LOCK, {"account_id": account_id})
+    row = conn.execute(_HEAD, {"account_id": account_id}).first()
     return (row.seq, row.entry_hash) if row else (0, ZERO_HASH)
 
 
@@ -77,8 +83,12 @@ def append(session: Session, *, account_id: int, event: str, actor: dict, reason
 
     Callers append last in their transaction: the account lock is then the last lock taken and
     is held only until the commit, so transactions that audit can never deadlock each other.
+    The caller's pending changes are flushed first, so they too are written before the lock.
+    The entry is written with one Core INSERT; the returned copy is not attached to the session.
     """
-    last_seq, last_hash = _lock_and_read_head(session, account_id)
+    session.flush()
+    conn = session.connection()
+    last_seq, last_hash = _lock_and_read_head(conn, account_id)
     entry = AuditEntry(
         account_id=account_id, seq=last_seq + 1, created_at=utcnow(), event=event,
         actor_user_id=(actor or {}).get("user_id"), actor=json_safe(actor or {}),
@@ -87,6 +97,6 @@ def append(session: Session, *, account_id: int, event: str, actor: dict, reason
         source=json_safe(source or {}), prev_hash=last_hash,
     )
     entry.entry_hash = entry_hash(entry)
-    session.add(entry)
-    session.flush()
+    values = {name: getattr(entry, name) for name in (*HASHED_FIELDS, "entry_hash")}
+    entry.id = conn.execute(_INSERT, values).scalar_one()
     return entry

@@ -46,6 +46,19 @@ def test_concurrent_appends_stay_gapless(app, ctx, account):
     assert audit.verify_chain(session(), account.id).ok
 
 
+def test_append_writes_pending_changes_before_it_locks_and_returns_the_stored_entry(ctx, account):
+    """The lock must be the transaction's last lock: what the caller added goes in before it."""
+    with transaction() as s:
+        pending = User(account_id=account.id, email="pending@acme.test", role="agent")
+        s.add(pending)
+        entry = audit.append(s, account_id=account.id, event="settings.user_added", actor=ACTOR,
+                             subject_type="user", subject_id="pending", details={"role": "agent"})
+        assert pending.id is not None  # flushed by append, before the account lock
+    stored = session().get(AuditEntry, entry.id)
+    assert (stored.seq, stored.event, stored.details) == (2, "settings.user_added", {"role": "agent"})
+    assert stored.entry_hash == entry.entry_hash == audit.entry_hash(stored)
+
+
 def test_each_account_has_its_own_chain(ctx, account):
     with transaction() as s:
         other = create_account(s, name="Other", slug="other")
