@@ -6,9 +6,11 @@ last in each transaction (see backend.audit.chain.append).
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import session, transaction
 from ..models import ActionRun, GatewayConnection, utcnow
@@ -17,13 +19,26 @@ from . import action_module
 from .runs import SYSTEM_ACTOR, audit_run, records_json
 
 
+@functools.lru_cache(maxsize=32)
+def _transition_statement(columns: tuple[str, ...]):
+    """UPDATE .. SET columns WHERE we hold the claim, built once per set of columns."""
+    table = ActionRun.__table__
+    return (update(table).where(table.c.id == bindparam("t_run_id"), table.c.status == "running",
+                                table.c.claimed_by == bindparam("t_token"))
+            .values({name: bindparam(f"t_{name}") for name in columns}).returning(table.c.id))
+
+
 def _transition(s, run: ActionRun, token: str, **values: Any) -> bool:
-    """Apply `values` if we still hold the claim; `run` is refreshed from the returned row."""
-    done = s.scalars(update(ActionRun).where(ActionRun.id == run.id, ActionRun.status == "running",
-                                             ActionRun.claimed_by == token)
-                     .values(updated_at=utcnow(), **values).returning(ActionRun),
-                     execution_options={"populate_existing": True}).first()
-    return done is not None
+    """Apply `values` if we still hold the claim; then `run` carries them too (as committed)."""
+    values["updated_at"] = utcnow()
+    columns = tuple(sorted(values))
+    params = {f"t_{name}": values[name] for name in columns}
+    done = s.execute(_transition_statement(columns), {"t_run_id": run.id, "t_token": token, **params}).first()
+    if done is None:
+        return False
+    for name, value in values.items():
+        set_committed_value(run, name, value)
+    return True
 
 
 def needs_note(run: ActionRun) -> bool:

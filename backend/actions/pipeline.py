@@ -14,9 +14,9 @@ import logging
 import os
 import socket
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
-from ..db import session, transaction
+from ..db import transaction
 from ..gateways import adapter_for
 from ..integrations.gateways.errors import GatewayError
 from ..integrations.gateways.records import ObjectKind
@@ -39,30 +39,42 @@ def claim_token() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
+_CLAIM = (update(ActionRun).where(ActionRun.id == bindparam("claim_run_id"), ActionRun.status == "queued")
+          .values(status="running", claimed_by=bindparam("claim_token"), claimed_at=bindparam("claim_now"),
+                  updated_at=bindparam("claim_now"), attempts=ActionRun.attempts + 1)
+          .returning(ActionRun))  # built once: building it costs more than running it
+
+
 def claim_run(run_id: str, token: str) -> ActionRun | None:
     """queued -> running for exactly one caller; None if someone else has it or it is done."""
+    claimed = claim_with_connection(run_id, token)
+    return claimed[0] if claimed else None
+
+
+def claim_with_connection(run_id: str, token: str) -> tuple[ActionRun, GatewayConnection] | None:
+    """claim_run, plus the run's gateway connection read in the same transaction, so that no
+    transaction stays open (idle) while the gateway is called."""
     with transaction() as s:
-        run = s.scalars(update(ActionRun).where(ActionRun.id == run_id, ActionRun.status == "queued")
-                        .values(status="running", claimed_by=token, claimed_at=utcnow(), updated_at=utcnow(),
-                                attempts=ActionRun.attempts + 1).returning(ActionRun),
+        run = s.scalars(_CLAIM, {"claim_run_id": run_id, "claim_token": token, "claim_now": utcnow()},
                         execution_options={"populate_existing": True}).first()
         if run is None:
             return None
+        connection = s.get(GatewayConnection, run.connection_id)
         audit_run(s, run, "started", actor=SYSTEM_ACTOR, worker=token)
-    return run
+    return run, connection
 
 
 @job
 def execute_run(run_id: str) -> None:
     """RQ job (job id = run id): run one action at most once; see the module docstring."""
     token = claim_token()
-    run = claim_run(run_id, token)
-    if run is None:
+    claimed = claim_with_connection(run_id, token)
+    if claimed is None:
         watchdog.recover_if_abandoned(run_id)
         return
+    run, connection = claimed
     watchdog.watch(run)
     try:
-        connection = session().get(GatewayConnection, run.connection_id)
         adapter = adapter_for(connection)
     except Exception as exc:  # nothing reached the gateway: safe to try again
         _retry_or_fail(run, token, exc, message=getattr(exc, "message", None) or f"could not start: {exc}")

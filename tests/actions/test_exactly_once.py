@@ -138,3 +138,22 @@ def test_retries_are_bounded_then_the_run_fails_without_paying(ctx, account, sho
     assert done.status == "failed" and f"gave up after {MAX_ATTEMPTS} attempts" in done.error_message
     assert audit_events(account.id, run_id).count("action.retry") == MAX_ATTEMPTS - 1
     assert shop.refunds_of(charge_id) == []
+
+
+def test_no_database_transaction_is_open_while_the_gateway_is_called(ctx, account, shop, mirror, act,
+                                                                     monkeypatch):
+    """A slow gateway (up to its timeout) must not keep a transaction idle on the database."""
+    from backend.actions import pipeline
+
+    _charge, run_id = _queued_refund(shop, mirror, act)
+    during = []
+    real_call = pipeline.call_gateway
+
+    def spy(adapter, run):
+        during.append(session().in_transaction())
+        return real_call(adapter, run)
+
+    monkeypatch.setattr(pipeline, "call_gateway", spy)
+    execute_run(run_id)
+    assert during == [False]
+    assert run_row(run_id).status == "succeeded"
