@@ -167,10 +167,27 @@ class StripeApi:
 
         https://docs.stripe.com/api/pagination (e.g. https://docs.stripe.com/api/charges/list)
         """
-        # The SDK's raw request (same auth, version, encoding and error classes) hands back the
-        # parsed JSON: building StripeObjects for a 100-object page costs ~20x more than the HTTP.
+        return self._get_plain(f"/v1/{resource}", params)
+
+    def _get_plain(self, path: str, params: Params) -> dict:
+        """A GET through the SDK's own requestor, its JSON body parsed into plain dicts.
+
+        StripeClient.raw_request is this call but parses into OrderedDicts, which for a 100-object
+        list page costs 2.4x the CPU of json.loads and was the largest single cost of a backfill.
+        Same steps as raw_request in the pinned SDK (auth, API version, encoding, HTTP client,
+        logging); any non-2xx or unreadable body goes through the SDK's own error handling.
+        """
+        requestor = self._client._requestor
         with translated_errors():
-            return self._client.raw_request("get", f"/v1/{resource}", **params).data
+            body, status, headers = requestor.request_raw(
+                "get", path, params, {}, base_address="api", api_mode="V1", usage=["raw_request"])
+            if 200 <= status < 300:
+                try:
+                    return json.loads(body)
+                except ValueError:
+                    pass
+            requestor._interpret_response(body, status, headers, "V1")  # raises the typed error
+        raise GatewayUnavailable("Stripe sent an unreadable response", http_status=status)
 
     def retrieve(self, resource: str, object_id: str, params: Params | None = None) -> dict:
         """One object by id (e.g. https://docs.stripe.com/api/charges/retrieve)."""
