@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,9 +69,13 @@ def submit_action(session: Session, principal: Principal, request: ActionRequest
     return run, True
 
 
+_BY_CLIENT_KEY = select(ActionRun).where(ActionRun.account_id == bindparam("scope_account_id"),
+                                         ActionRun.client_key == bindparam("key"))  # built once
+
+
 def _replay(session: Session, account_id: int, request: ActionRequest) -> ActionRun | None:
-    run = session.scalars(select(ActionRun).where(ActionRun.account_id == account_id,
-                                                  ActionRun.client_key == request.idempotency_key)).one_or_none()
+    run = session.scalars(_BY_CLIENT_KEY, {"scope_account_id": account_id,
+                                           "key": request.idempotency_key}).one_or_none()
     if run is not None and (run.source or {}).get("fingerprint") != request.fingerprint():
         raise ActionRejected(422, "This idempotency_key was already used for a different action; "
                                   "send a new key for a new action.", {"idempotency_key": ["Reused."]})
@@ -83,9 +87,8 @@ def _new_run(session: Session, principal: Principal, request: ActionRequest) -> 
     module = action_module(request.kind)
     scope = TenantScope(session, principal.account_id)
     target_type = resolve_target_type(module, request.target_type)
-    row = load_target(scope, target_type, request.target)
-    connection = _active_connection(session, row.connection_id)
-    account = session.get(Account, principal.account_id)
+    row, connection, account = load_target(session, principal.account_id, target_type, request.target)
+    _check_active(connection)
     ctx = ActionContext(principal=principal, connection_kind=connection.kind,
                         capabilities=gateway_capabilities(connection.kind),
                         account_currency=account.default_currency, scope=scope)
@@ -102,12 +105,10 @@ def _new_run(session: Session, principal: Principal, request: ActionRequest) -> 
     return run
 
 
-def _active_connection(session: Session, connection_id: int) -> GatewayConnection:
-    connection = session.get(GatewayConnection, connection_id)
+def _check_active(connection: GatewayConnection) -> None:
     if connection.status != "active":
         raise ActionRejected(409, f"The {connection.name or connection.kind} connection is {connection.status}; "
                                   "reconnect it first.")
-    return connection
 
 
 def _run_row(session, principal, request, module, target_type, row, params, account) -> ActionRun:

@@ -1,8 +1,12 @@
 """What an action points at: our mirrored row (as the customers API returns its id)."""
 from __future__ import annotations
 
-from ..models import Charge, Customer, Invoice, Subscription
-from ..tenancy import TenantScope
+import functools
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from ..models import Account, Charge, Customer, GatewayConnection, Invoice, Subscription
 from .base import ActionRejected
 
 TARGET_MODELS = {"charge": Charge, "subscription": Subscription, "customer": Customer, "invoice": Invoice}
@@ -18,12 +22,24 @@ def resolve_target_type(module, requested: str | None) -> str:
     return requested
 
 
-def load_target(scope: TenantScope, target_type: str, target_id: int):
-    """The row of this account, or a 404 phrased for a person."""
-    row = scope.get(TARGET_MODELS[target_type], target_id)
-    if row is None:
+@functools.lru_cache(maxsize=None)
+def _in_context_statement(model):
+    """The row (scoped to the account), its gateway connection and the account: built once."""
+    return (select(model, GatewayConnection, Account)
+            .join(GatewayConnection, GatewayConnection.id == model.connection_id)
+            .join(Account, Account.id == model.account_id)
+            .where(model.account_id == bindparam("scope_account_id"), model.id == bindparam("row_id")))
+
+
+def load_target(session: Session, account_id: int, target_type: str, target_id: int):
+    """(row, its gateway connection, the account) in one round trip; a 404 phrased for a person
+    if the row is not this account's."""
+    found = session.execute(_in_context_statement(TARGET_MODELS[target_type]),
+                            {"scope_account_id": account_id, "row_id": target_id}).one_or_none()
+    if found is None:
         raise ActionRejected(404, f"No {target_type} {target_id} in this account.")
-    return row
+    row, connection, account = found
+    return row, connection, account
 
 
 def customer_id_of(target_type: str, row) -> int | None:
