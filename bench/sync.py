@@ -1,12 +1,16 @@
 """Backfill throughput: 100,000 charges from the Stripe sandbox (its own process) into PostgreSQL.
 
 Reports objects/s and the syncing process's resident memory as the count grows (it must stay
-flat: the sync streams page by page). Run: .venv/bin/python bench/sync.py [--charges N]
+flat: the sync streams page by page), checks that every charge landed, and reports the CPU time
+the sync process, the sandbox and the PostgreSQL backend spent per 1,000 objects (the figure to
+compare on a shared machine, where wall time depends on the neighbours).
+Run: .venv/bin/python bench/sync.py [--charges N]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,6 +28,16 @@ def _rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+AMOUNT = 1000  # minor units per seeded charge
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _post(url: str, body: dict) -> dict:
@@ -44,7 +58,8 @@ def main() -> None:
 
         customer = StripeSeeder(sandbox_url).customer("bench@example.com")
         t0 = time.perf_counter()
-        _post(f"{sandbox_url}/_sandbox/seed_charges", {"customer": customer["id"], "count": args.charges})
+        _post(f"{sandbox_url}/_sandbox/seed_charges", {"customer": customer["id"], "count": args.charges,
+                                                       "amount": AMOUNT})
         print(f"seeded {args.charges:,} charges in the sandbox in {time.perf_counter() - t0:.1f}s")
         with scratch_database() as db_url:
             env = bench_env(db_url)
@@ -52,16 +67,17 @@ def main() -> None:
             chargedesk("account", "create", "Bench", "--slug", "bench", env=env)
             conn_id = chargedesk("connect", "stripe", "bench", "--api-key", "sk_test_bench_key_123",
                                  "--api-base", sandbox_url, env=env)
-            run_sync(env, int(conn_id), args.charges)
+            run_sync(env, int(conn_id), args.charges, sandbox.pid)
     finally:
         sandbox.terminate()
 
 
-def run_sync(env: dict, connection_id: int, expected: int) -> None:
-    import os
-
+def run_sync(env: dict, connection_id: int, expected: int, sandbox_pid: int) -> None:
     os.environ.update(env)
+    from sqlalchemy import text
+
     from backend import create_app
+    from backend.db import session
     from backend.sync.backfill import sync_connection_now
 
     app = create_app()
@@ -74,11 +90,22 @@ def run_sync(env: dict, connection_id: int, expected: int) -> None:
             marks.append((seen["n"], round(_rss_mb(), 1), round(time.perf_counter() - started, 2)))
 
     with app.app_context():
+        pg_pid = session().execute(text("SELECT pg_backend_pid()")).scalar()
+        session().commit()
+        cpu_before = [_cpu_seconds(pid) for pid in (os.getpid(), sandbox_pid, pg_pid)]
         started = time.perf_counter()
         report = sync_connection_now(connection_id, progress=progress)
         elapsed = time.perf_counter() - started
+        cpu = [_cpu_seconds(pid) - before for pid, before in zip((os.getpid(), sandbox_pid, pg_pid), cpu_before)]
+        landed = session().execute(text(
+            "SELECT count(*), count(customer_id), coalesce(sum(amount_minor), 0) FROM charges "
+            "WHERE connection_id = :id"), {"id": connection_id}).one()
+    if tuple(landed) != (expected, expected, expected * AMOUNT):
+        raise SystemExit(f"the mirror does not hold what the sandbox has: {tuple(landed)}")
     total = sum(report.counts.values())
     print(f"synced {total:,} objects in {elapsed:.1f}s = {total / elapsed:,.0f} objects/s")
+    per_k = [round(1000 * seconds * 1000 / total, 1) for seconds in cpu]
+    print("CPU ms per 1,000 objects: sync process {}, sandbox {}, PostgreSQL backend {}".format(*per_k))
     print("objects, RSS MB, seconds:", marks)
     print(f"peak RSS of the syncing process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB")
 
