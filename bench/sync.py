@@ -34,10 +34,23 @@ AMOUNT = 1000  # minor units per seeded charge
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds used so far by a process and its live descendants (a server
+    may run its work in child processes)."""
+    parent, ticks = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parent[int(entry)], ticks[int(entry)] = int(fields[1]), int(fields[11]) + int(fields[12])
+    family, grew = {pid}, True
+    while grew:
+        found = {child for child, ppid in parent.items() if ppid in family} - family
+        family |= found
+        grew = bool(found)
+    return sum(ticks.get(member, 0) for member in family) / os.sysconf("SC_CLK_TCK")
 
 
 def _post(url: str, body: dict) -> dict:
