@@ -108,3 +108,34 @@ def run(urls: list[str], *, headers: dict[str, str], concurrency: int, seconds: 
     latencies = [ms for lat, _ in per_client for ms in lat]
     return Result(requests=len(latencies), errors=sum(e for _, e in per_client), seconds=seconds,
                   latencies_ms=latencies)
+
+
+def once_each(urls: list[str], *, headers: dict[str, str], concurrency: int, expect: int = 200) -> Result:
+    """Request every url exactly once (split over `concurrency` clients): e.g. first views."""
+    host, port = urlsplit(urls[0]).hostname, urlsplit(urls[0]).port
+    requests = [encode(u, headers) for u in urls]
+    per_client: list[tuple[list[float], int]] = []
+    lock = threading.Lock()
+
+    def client(share: list[bytes]) -> None:
+        latencies, errors = [], 0
+        conn = Connection(host, port)
+        try:
+            for request in share:
+                began = time.perf_counter()
+                errors += conn.exchange(request) != expect
+                latencies.append((time.perf_counter() - began) * 1000)
+        finally:
+            conn.close()
+            with lock:
+                per_client.append((latencies, errors))
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(requests[i::concurrency],)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies = [ms for lat, _ in per_client for ms in lat]
+    return Result(requests=len(latencies), errors=sum(e for _, e in per_client),
+                  seconds=time.perf_counter() - started, latencies_ms=latencies)

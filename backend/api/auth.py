@@ -19,7 +19,10 @@ def current_principal() -> Principal:
     return g.principal
 
 
-def _bearer_token() -> str:
+INVALID_TOKEN = "Invalid or revoked API key."
+
+
+def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
@@ -30,13 +33,13 @@ def _bearer_token() -> str:
 
 
 def authenticate() -> Principal:
-    token = _bearer_token()
+    token = bearer_token()
     for resolve in TOKEN_RESOLVERS:
         principal = resolve(session(), token)
         if principal is not None:
             g.principal = principal
             return principal
-    raise ApiError(401, "Invalid or revoked API key.")
+    raise ApiError(401, INVALID_TOKEN)
 
 
 def require_auth(view):

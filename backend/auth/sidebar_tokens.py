@@ -6,10 +6,11 @@ instead. It binds (account, helpdesk installation, agent) and expires quickly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import HelpdeskInstallation, User
@@ -29,7 +30,12 @@ class SidebarClaims:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="chargedesk.sidebar")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=4)
+def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="chargedesk.sidebar")
 
 
 def mint_sidebar_token(claims: SidebarClaims) -> str:
@@ -50,6 +56,16 @@ def read_sidebar_token(token: str, max_age: int = MAX_AGE_SECONDS) -> SidebarCla
                          host=data["h"], external_user_id=data["x"])
 
 
+@lru_cache(maxsize=1)
+def agent_statement():
+    """The agent behind a token, if still enabled on an active installation (built once: Core only)."""
+    return (select(User.id, User.role, User.name, User.email, User.refund_limit_minor)
+            .join(HelpdeskInstallation, HelpdeskInstallation.account_id == User.account_id)
+            .where(User.id == bindparam("user_id"), User.account_id == bindparam("account_id"),
+                   User.disabled_at.is_(None), HelpdeskInstallation.id == bindparam("installation_id"),
+                   HelpdeskInstallation.status == "active"))
+
+
 def principal_for_sidebar_token(session: Session, token: str) -> Principal | None:
     """Token resolver for the API: the agent behind a sidebar, with their current role and limit.
 
@@ -58,12 +74,16 @@ def principal_for_sidebar_token(session: Session, token: str) -> Principal | Non
     claims = read_sidebar_token(token)
     if claims is None:
         return None
-    row = session.execute(
-        select(User.id, User.role, User.name, User.email, User.refund_limit_minor)
-        .join(HelpdeskInstallation, HelpdeskInstallation.account_id == User.account_id)
-        .where(User.id == claims.user_id, User.account_id == claims.account_id, User.disabled_at.is_(None),
-               HelpdeskInstallation.id == claims.installation_id, HelpdeskInstallation.status == "active")
-    ).one_or_none()
+    row = session.connection().execute(agent_statement(), agent_params(claims)).one_or_none()
+    return principal_from_row(claims, row)
+
+
+def agent_params(claims: SidebarClaims) -> dict[str, int]:
+    return {"user_id": claims.user_id, "account_id": claims.account_id, "installation_id": claims.installation_id}
+
+
+def principal_from_row(claims: SidebarClaims, row) -> Principal | None:
+    """The principal for the claims, given `agent_statement`'s row (None: disabled or disconnected)."""
     if row is None:
         return None
     return Principal(

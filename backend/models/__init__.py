@@ -8,10 +8,11 @@ from .operations import ActionRun, AuditEntry, Document, DocumentCounter, Inboun
 from .tenancy import (
     ROLES, Account, AgentIdentity, ApiKey, GatewayConnection, HelpdeskInstallation, User,
 )
+from .views import CustomerView
 
 __all__ = [
     "Account", "ActionRun", "AgentIdentity", "ApiKey", "AuditEntry", "Base", "Charge", "Customer",
-    "CustomerEmail", "CustomerLink", "Dispute", "Document", "DocumentCounter", "GatewayConnection",
+    "CustomerEmail", "CustomerLink", "CustomerView", "Dispute", "Document", "DocumentCounter", "GatewayConnection",
     "HelpdeskInstallation", "InboundWebhook", "Invoice", "InvoiceLine", "InvoiceTaxLine", "ROLES",
     "Refund", "Subscription", "TaxId", "User", "utcnow",
 ]

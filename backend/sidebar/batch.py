@@ -1,8 +1,12 @@
 """Run a set of the sidebar's statements: one network round trip on PostgreSQL, else one by one.
 
-A sidebar view needs about ten small indexed reads. On PostgreSQL (psycopg 3) they go out
-together in pipeline mode, inside the request's own transaction, compiled once per process;
-elsewhere (SQLite in the demo) SQLAlchemy runs them in turn. Rows have attribute access either way.
+A sidebar view needs a few small indexed reads. On PostgreSQL (psycopg 3) they go out together
+in pipeline mode, compiled once per process; elsewhere (SQLite in the demo) SQLAlchemy runs them
+in turn. Rows have attribute access either way.
+
+Two readers: `SessionReader` reads inside a SQLAlchemy session (its transaction, its
+connection); `PgReader` reads on a bare psycopg connection in autocommit, for the hot sidebar
+path that skips the ORM session entirely (see backend.api.sidebar).
 """
 from __future__ import annotations
 
@@ -18,14 +22,42 @@ from . import queries
 PIPELINED = ("postgresql", "psycopg")
 
 
+class SessionReader:
+    """Reads through the session's connection (pipelined on PostgreSQL unless told not to)."""
+
+    def __init__(self, session: Session, *, pipeline: bool = True):
+        connection = session.connection()
+        self.dialect = connection.dialect
+        self._connection = connection
+        self._pipeline = pipeline and (self.dialect.name, self.dialect.driver) == PIPELINED
+
+    def fetch(self, wanted: dict[str, dict[str, Any]]) -> dict[str, list]:
+        """{statement name: rows} for {statement name: parameters}."""
+        if self._pipeline:
+            return _pipelined(self.raw, self.dialect, wanted)
+        return {name: list(self._connection.execute(queries.statement(name, self.dialect.name), params))
+                for name, params in wanted.items()}
+
+    @property
+    def raw(self):
+        """The underlying driver connection (psycopg on PostgreSQL), in the session's transaction."""
+        return self._connection.connection.driver_connection
+
+
+class PgReader:
+    """Reads on a bare psycopg connection (the caller owns it and its transaction mode)."""
+
+    def __init__(self, raw_connection, dialect: Dialect):
+        self.raw = raw_connection
+        self.dialect = dialect
+
+    def fetch(self, wanted: dict[str, dict[str, Any]]) -> dict[str, list]:
+        return _pipelined(self.raw, self.dialect, wanted)
+
+
 def fetch(session: Session, wanted: dict[str, dict[str, Any]], *, pipeline: bool = True) -> dict[str, list]:
-    """{statement name: rows} for {statement name: parameters}."""
-    connection = session.connection()
-    dialect = connection.dialect
-    statements = {name: queries.statement(name, dialect.name) for name in wanted}
-    if pipeline and (dialect.name, dialect.driver) == PIPELINED:
-        return _pipelined(connection, dialect, statements, wanted)
-    return {name: list(connection.execute(statements[name], params)) for name, params in wanted.items()}
+    """{statement name: rows} for {statement name: parameters}, in the session."""
+    return SessionReader(session, pipeline=pipeline).fetch(wanted)
 
 
 @lru_cache(maxsize=128)
@@ -35,14 +67,13 @@ def _compiled(statement: Select, dialect: Dialect) -> tuple[str, dict[str, Any]]
     return compiled.string, dict(compiled.params)
 
 
-def _pipelined(connection, dialect: Dialect, statements: dict[str, Select], wanted: dict) -> dict[str, list]:
+def _pipelined(raw, dialect: Dialect, wanted: dict[str, dict]) -> dict[str, list]:
     from psycopg.rows import namedtuple_row
 
-    raw = connection.connection.driver_connection  # the session's psycopg connection, in its transaction
     cursors = {}
     with raw.pipeline():
         for name, params in wanted.items():
-            sql, defaults = _compiled(statements[name], dialect)
+            sql, defaults = _compiled(queries.statement(name, dialect.name), dialect)
             cursor = raw.cursor(row_factory=namedtuple_row)
             cursor.execute(sql, {**defaults, **params})
             cursors[name] = cursor

@@ -15,8 +15,9 @@ from .. import presenters as p
 from ..auth.principal import Principal
 from ..money import exponent
 from . import queries as q
+from . import views
 from .allowed import reason_codes
-from .batch import fetch
+from .batch import SessionReader
 from .detail import customer_detail, gateway_view
 
 
@@ -40,15 +41,32 @@ class Match:
 
 def build_context(session: Session, principal: Principal, query: ContextQuery, *,
                   pipeline: bool = True) -> dict[str, Any]:
-    """The whole sidebar view for the requester's emails (and the agent's pick, if any).
+    """The whole sidebar view for the requester's emails (and the agent's pick, if any), in the session."""
+    reader = SessionReader(session, pipeline=pipeline)
+    rows = reader.fetch(first_reads(principal.account_id, query, views.enabled(reader.dialect.name)))
+    return assemble(reader, principal, query, rows)
 
-    Two round trips at most: who matches (with, for a known pick, all of its billing), then the
-    selected customer's billing. (Reading the billing speculatively in the first one, for the
-    customer the emails pick, cost PostgreSQL 2.5x the CPU: measured, not worth it.)
-    """
-    rows = fetch(session, _first_reads(principal.account_id, query), pipeline=pipeline)
+
+def first_reads(account_id: int, query: ContextQuery, prebuilt: bool) -> dict[str, dict]:
+    """The first round trip: the account and the matches with their pre-built billing; with a
+    known pick, that customer too (and, when billing is read live, all of its billing)."""
+    wanted: dict[str, dict] = {"account": {"account_id": account_id}}
+    if len(query.emails) == 1:
+        wanted["matches_one"] = {"account_id": account_id, "email": query.emails[0]}
+    elif query.emails:
+        wanted["matches"] = {"account_id": account_id, "emails": list(query.emails)}
+    if query.customer_id is not None:
+        wanted["customer"] = {"account_id": account_id, "customer_id": query.customer_id}
+        if not prebuilt:
+            wanted |= q.detail_params(account_id, query.customer_id)
+    return wanted
+
+
+def assemble(reader, principal: Principal, query: ContextQuery, rows: dict[str, list]) -> dict[str, Any]:
+    """The view from the first round trip's rows; reads the selected customer's billing if it is
+    not pre-built (one more round trip, and the body is kept for next time)."""
     account = next(iter(rows["account"]), None)
-    matches = _matches(rows.get("matches", ()))
+    matches = _matches(rows.get("matches") or rows.get("matches_one") or ())
     selected = _select(query.customer_id, matches, rows.get("customer"))
     view: dict[str, Any] = {
         "query": {"emails": list(query.emails), "ticket": query.ticket, "customer_id": query.customer_id},
@@ -60,31 +78,33 @@ def build_context(session: Session, principal: Principal, query: ContextQuery, *
         "customer": None, "runs": [], "empty": None,
     }
     if selected is not None:
-        detail = _detail_rows(rows, selected.row.id)
-        if detail is None:
-            detail = fetch(session, q.detail_params(principal.account_id, selected.row.id), pipeline=pipeline)
-        view["customer"], view["runs"] = customer_detail(principal, selected.row, detail)
+        billing = _prebuilt_billing if views.enabled(reader.dialect.name) else _live_billing
+        view["customer"], view["runs"] = billing(reader, principal, selected.row, rows)
         view["customer"] |= _match_fields(selected)
     elif not matches:
         view["empty"] = empty_state(query.emails)
     return view
 
 
-def _first_reads(account_id: int, query: ContextQuery) -> dict[str, dict]:
-    """The account and the matches; with a known pick, that customer and its billing too."""
-    wanted: dict[str, dict] = {"account": {"account_id": account_id}}
-    if query.emails:
-        wanted["matches"] = {"account_id": account_id, "emails": list(query.emails)}
-    if query.customer_id is not None:
-        wanted["customer"] = {"account_id": account_id, "customer_id": query.customer_id}
-        wanted |= q.detail_params(account_id, query.customer_id)
-    return wanted
-
-
-def _detail_rows(rows: dict[str, list], customer_id: int) -> dict[str, list] | None:
-    """The selected customer's billing rows if the first round trip already read them."""
+def _detail(reader, account_id: int, customer_id: int, rows: dict[str, list]) -> dict[str, list]:
+    """The selected customer's billing rows: from the first round trip if it read them, else now."""
     picked = rows.get("customer")
-    return rows if picked and picked[0].id == customer_id else None
+    if picked and picked[0].id == customer_id and all(name in rows for name in q.DETAIL):
+        return rows
+    return reader.fetch(q.detail_params(account_id, customer_id))
+
+
+def _live_billing(reader, principal: Principal, row: Row, rows: dict[str, list]):
+    return customer_detail(principal, row, _detail(reader, principal.account_id, row.id, rows))
+
+
+def _prebuilt_billing(reader, principal: Principal, row: Row, rows: dict[str, list]):
+    """The customer's pre-built billing; built from live reads, and kept, if there is none."""
+    body = views.current_body(row)
+    if body is None:
+        body = views.build(principal.account_id, row, _detail(reader, principal.account_id, row.id, rows))
+        views.store(reader.raw, principal.account_id, row, body)
+    return views.personalize(body, principal, row)
 
 
 def _matches(rows) -> dict[int, Match]:
