@@ -1,12 +1,12 @@
-"""`python -m backend.integrations.gateways.stripe.sandbox --port N`: a standalone sandbox on 127.0.0.1."""
+"""`python -m backend.integrations.gateways.stripe.sandbox --port N`: a standalone sandbox on 127.0.0.1.
+
+One process, HTTP/1.1 keep-alive (as api.stripe.com): see keepalive.py.
+"""
 from __future__ import annotations
 
 import argparse
 
-from werkzeug.serving import make_server
-
-from backend.integrations.gateways.sandbox_server import QuietRequestHandler
-
+from .keepalive import make_keepalive_server
 from .sandbox import StripeSandbox
 
 
@@ -16,8 +16,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="loopback only, unless you know why")
     args = parser.parse_args(argv)
     sandbox = StripeSandbox()
-    server = make_server(args.host, args.port, sandbox.app, threaded=True, request_handler=QuietRequestHandler)
-    print(f"Stripe sandbox listening on http://{args.host}:{server.port}", flush=True)
+    server = make_keepalive_server(args.host, args.port, sandbox.app)
+    print(f"Stripe sandbox listening on http://{args.host}:{server.server_port}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
