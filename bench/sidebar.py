@@ -97,10 +97,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(env: dict[str, str], workers: int, threads: int | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     exe = Path(sys.executable).with_name("chargedesk")
-    proc = subprocess.Popen([str(exe), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+    extra = ["--threads", str(threads)] if threads else []
+    proc = subprocess.Popen([str(exe), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *extra],
                             env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -188,7 +189,7 @@ def timed_run(urls, pids_of, **opts) -> tuple[loadgen.Result, tuple[float, float
 def measure_stage(env, args, customers: int, charges: int, token: str) -> dict:
     """First views of customers (their billing is built and kept), then the measured runs: ping,
     and repeat views of the same customers (billing pre-built: the steady state)."""
-    proc, base = start_server(env, args.workers)
+    proc, base = start_server(env, args.workers, args.threads)
     try:
         urls = context_urls(base, customers, args.customers_viewed)
         shown = check_one(urls[0], token)
@@ -236,6 +237,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: serve's)")
     parser.add_argument("--customers-viewed", type=int, default=2000,
                         help="distinct customers the measured views spread over (each first viewed once before)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")

@@ -13,6 +13,7 @@ from ..db import session, transaction
 from ..emails import normalize_email
 from ..sidebar import ContextQuery, LinkError, build_context, remember_link
 from ..sidebar.batch import PgReader
+from ..sidebar.queries import AGENT_PREFIX
 from ..sidebar.context import CustomerNotFound, assemble, first_reads
 from .auth import INVALID_TOKEN, authenticate, bearer_token, current_principal, require_auth
 from .errors import ApiError
@@ -77,17 +78,31 @@ class SidebarContext(MethodView):
 
 def _context_in_one_round_trip(claims: SidebarClaims) -> dict:
     """The sidebar's hot path: a bare autocommit connection, and the agent's check (still enabled,
-    installation active) in the same pipelined round trip as the account and the matches with
-    their pre-built billing. Nothing read is used unless the agent checks out."""
+    installation active) in the same round trip as the account and the matches with their
+    pre-built billing: one statement for one requester email, else one pipeline. Nothing read is
+    used unless the agent checks out."""
     query = context_query(request.args)
     with db.raw_autocommit() as raw:
         reader = PgReader(raw, db.engine().dialect)
-        rows = reader.fetch({"agent": agent_params(claims)} | first_reads(claims.account_id, query, prebuilt=True))
-        principal = principal_from_row(claims, next(iter(rows.pop("agent")), None))
+        if len(query.emails) == 1 and query.customer_id is None:
+            principal, rows = _opening(reader, claims, query)
+        else:
+            rows = reader.fetch({"agent": agent_params(claims)} | first_reads(claims.account_id, query, prebuilt=True))
+            principal = principal_from_row(claims, next(iter(rows.pop("agent")), None))
         if principal is None:
             raise ApiError(401, INVALID_TOKEN)
         g.principal = principal
         return assemble(reader, principal, query, rows)
+
+
+def _opening(reader: PgReader, claims: SidebarClaims, query: ContextQuery):
+    """(principal or None, first-read rows) from the single `opening` statement."""
+    params = agent_params(claims) | {"email": query.emails[0]}
+    rows = reader.fetch({"opening": params})["opening"]
+    if not rows:
+        return None, {}
+    principal = principal_from_row(claims, rows[0], prefix=AGENT_PREFIX)
+    return principal, {"account": rows[:1], "matches_one": [row for row in rows if row.id is not None]}
 
 
 def _context_in_session() -> dict:

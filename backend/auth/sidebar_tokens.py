@@ -82,13 +82,17 @@ def agent_params(claims: SidebarClaims) -> dict[str, int]:
     return {"user_id": claims.user_id, "account_id": claims.account_id, "installation_id": claims.installation_id}
 
 
-def principal_from_row(claims: SidebarClaims, row) -> Principal | None:
-    """The principal for the claims, given `agent_statement`'s row (None: disabled or disconnected)."""
+def principal_from_row(claims: SidebarClaims, row, prefix: str = "") -> Principal | None:
+    """The principal for the claims, given `agent_statement`'s row (None: disabled or disconnected).
+
+    `prefix`: the row is from a statement that labels agent_statement's columns `{prefix}{name}`.
+    """
     if row is None:
         return None
+    field = lambda name: getattr(row, prefix + name)  # noqa: E731
     return Principal(
-        account_id=claims.account_id, role=row.role, kind="sidebar", user_id=row.id,
-        display_name=row.name or row.email, refund_limit_minor=row.refund_limit_minor,
+        account_id=claims.account_id, role=field("role"), kind="sidebar", user_id=field("id"),
+        display_name=field("name") or field("email"), refund_limit_minor=field("refund_limit_minor"),
         helpdesk={"kind": claims.host, "installation_id": claims.installation_id,
                   "external_user_id": claims.external_user_id},
     )

@@ -70,6 +70,10 @@ def _compiled(statement: Select, dialect: Dialect) -> tuple[str, dict[str, Any]]
 def _pipelined(raw, dialect: Dialect, wanted: dict[str, dict]) -> dict[str, list]:
     from psycopg.rows import namedtuple_row
 
+    if len(wanted) == 1:  # one statement: a plain execute costs less than a pipeline around it
+        [(name, params)] = wanted.items()
+        sql, defaults = _compiled(queries.statement(name, dialect.name), dialect)
+        return {name: raw.cursor(row_factory=namedtuple_row).execute(sql, {**defaults, **params}).fetchall()}
     cursors = {}
     with raw.pipeline():
         for name, params in wanted.items():

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Callable
 
 from sqlalchemy import (
-    BigInteger, Select, String, any_, bindparam, case, func, literal, or_, select, union_all,
+    BigInteger, Select, String, any_, bindparam, case, func, literal, or_, select, true, union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -187,8 +187,25 @@ def agent(_dialect: str) -> Select:
     return agent_statement()
 
 
+AGENT_PREFIX = "agent_"
+
+
+def opening(dialect: str) -> Select:
+    """The usual first read in ONE statement (PostgreSQL hot path): the agent behind the sidebar
+    token (columns labelled agent_*), the account, and the customers matching one email with their
+    pre-built billing. One row per match, or one row with empty match columns; no row at all when
+    the agent does not check out (disabled, or installation gone)."""
+    agent_row = agent(dialect).subquery("agent_row")
+    account_row = account(dialect).subquery("account_row")
+    found = matches_one(dialect).subquery("found")
+    agent_columns = [column.label(AGENT_PREFIX + column.name) for column in agent_row.c]
+    return (select(*agent_columns, account_row, found)
+            .select_from(agent_row.join(account_row, true()).outerjoin(found, true()))
+            .order_by(found.c.id))
+
+
 BUILDERS: dict[str, Callable[..., Select]] = {
-    "agent": agent, "account": account, "matches": matches, "matches_one": matches_one, "customer": customer,
+    "agent": agent, "opening": opening, "account": account, "matches": matches, "matches_one": matches_one, "customer": customer,
     "charges": charges, "totals": totals, "refunds": refunds, "disputes": disputes, "subscriptions": subscriptions, "invoices": invoices,
     "tax_ids": tax_ids, "runs": runs, "canceled": canceled,
 }

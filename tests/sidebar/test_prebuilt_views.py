@@ -160,3 +160,30 @@ def test_a_body_of_another_format_is_rebuilt(client, mirror, agent_headers):
     status, view = context_of(client, headers, "ada@example.com")
     assert status == 200 and view["customer"]["name"] == "Ada"
     assert orjson.loads(view_row(cus_id).body)["format"] == views.FORMAT
+
+
+@pytest.mark.parametrize("emails", [("ada@example.com",), ("ada@example.com", "ada@work.example")])
+def test_a_disabled_agent_or_a_disconnected_installation_reads_nothing(client, mirror, agent_headers, emails):
+    """The agent's check rides in the same round trip as the reads; its failure is a 401, no data."""
+    from datetime import datetime, timezone
+
+    from backend.models import HelpdeskInstallation, User
+
+    seeded(mirror)
+    for change in ("user", "installation"):
+        headers = agent_headers()
+        assert context_of(client, headers, *emails)[0] == 200
+        with transaction() as s:
+            if change == "user":
+                s.query(User).filter(User.role == "agent").update({"disabled_at": datetime.now(timezone.utc)})
+            else:
+                s.query(HelpdeskInstallation).update({"status": "disconnected"})
+        status, body = context_of(client, headers, *emails)
+        assert status == 401 and "customer" not in body and body["message"]
+
+
+def test_no_match_is_an_empty_state_on_the_one_statement_path(client, mirror, agent_headers):
+    seeded(mirror)
+    status, view = context_of(client, agent_headers(), "nobody@example.com")
+    assert status == 200 and view["matches"] == [] and view["customer"] is None
+    assert "nobody@example.com" in view["empty"]["message"] and view["agent"]["role"] == "agent"
