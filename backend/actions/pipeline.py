@@ -14,7 +14,8 @@ import logging
 import os
 import socket
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import aliased
 
 from ..db import transaction
 from ..gateways import adapter_for
@@ -39,10 +40,22 @@ def claim_token() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-_CLAIM = (update(ActionRun).where(ActionRun.id == bindparam("claim_run_id"), ActionRun.status == "queued")
-          .values(status="running", claimed_by=bindparam("claim_token"), claimed_at=bindparam("claim_now"),
-                  updated_at=bindparam("claim_now"), attempts=ActionRun.attempts + 1)
-          .returning(ActionRun))  # built once: building it costs more than running it
+def _claim_statements():
+    """queued -> running for one caller, built once. On PostgreSQL the UPDATE .. RETURNING sits
+    in a CTE joined to the run's gateway connection: one statement returns both."""
+    table = ActionRun.__table__
+    claim = (update(table).where(table.c.id == bindparam("claim_run_id"), table.c.status == "queued")
+             .values(status="running", claimed_by=bindparam("claim_token"), claimed_at=bindparam("claim_now"),
+                     updated_at=bindparam("claim_now"), attempts=table.c.attempts + 1)
+             .returning(*table.c))
+    claimed = claim.cte("claimed")
+    run = aliased(ActionRun, claimed)
+    with_connection = select(run, GatewayConnection).join(GatewayConnection,
+                                                          GatewayConnection.id == run.connection_id)
+    return select(ActionRun).from_statement(claim), with_connection
+
+
+_CLAIM, _CLAIM_WITH_CONNECTION = _claim_statements()
 
 
 def claim_run(run_id: str, token: str) -> ActionRun | None:
@@ -54,12 +67,16 @@ def claim_run(run_id: str, token: str) -> ActionRun | None:
 def claim_with_connection(run_id: str, token: str) -> tuple[ActionRun, GatewayConnection] | None:
     """claim_run, plus the run's gateway connection read in the same transaction, so that no
     transaction stays open (idle) while the gateway is called."""
+    params, fresh = {"claim_run_id": run_id, "claim_token": token, "claim_now": utcnow()}, {"populate_existing": True}
     with transaction() as s:
-        run = s.scalars(_CLAIM, {"claim_run_id": run_id, "claim_token": token, "claim_now": utcnow()},
-                        execution_options={"populate_existing": True}).first()
-        if run is None:
+        if s.get_bind().dialect.name == "postgresql":
+            claimed = s.execute(_CLAIM_WITH_CONNECTION, params, execution_options=fresh).first()
+        else:  # SQLite (the demo) has no UPDATE inside WITH: two statements
+            run = s.scalars(_CLAIM, params, execution_options=fresh).first()
+            claimed = run and (run, s.get(GatewayConnection, run.connection_id))
+        if not claimed:
             return None
-        connection = s.get(GatewayConnection, run.connection_id)
+        run, connection = claimed
         audit_run(s, run, "started", actor=SYSTEM_ACTOR, worker=token)
     return run, connection
 
