@@ -87,14 +87,15 @@ def _new_run(session: Session, principal: Principal, request: ActionRequest) -> 
     module = action_module(request.kind)
     scope = TenantScope(session, principal.account_id)
     target_type = resolve_target_type(module, request.target_type)
-    row, connection, account = load_target(session, principal.account_id, target_type, request.target)
+    row, connection, account, user = load_target(session, principal.account_id, target_type, request.target,
+                                                 user_id=principal.user_id)
     _check_active(connection)
     ctx = ActionContext(principal=principal, connection_kind=connection.kind,
                         capabilities=gateway_capabilities(connection.kind),
                         account_currency=account.default_currency, scope=scope)
     params = module.validate(target_type, row, request.params, ctx)
     run = _run_row(session, principal, request, module, target_type, row, params, account)
-    pending = _approval_reason(session, principal, account, module, params)
+    pending = _approval_reason(principal, user, account, module, params)
     if pending:
         run.status, run.result = "pending_approval", {"pending_reason": pending}
     session.add(run)
@@ -142,10 +143,11 @@ def check_reason(module, request: ActionRequest, account: Account) -> tuple[str 
     return code, note
 
 
-def _approval_reason(session, principal: Principal, account: Account, module, params: dict) -> str | None:
+def _approval_reason(principal: Principal, user: User | None, account: Account, module,
+                     params: dict) -> str | None:
+    """Why the run must wait for approval (above the user's current refund limit), or None."""
     if not module.LIMITED_BY_REFUND_LIMIT:
         return None
-    user = session.get(User, principal.user_id) if principal.user_id else None
     personal = user.refund_limit_minor if user is not None else principal.refund_limit_minor
     limit = limits.effective_limit(role=principal.role, personal_limit=personal,
                                    account_settings=account.settings)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from ..models import Account, Charge, Customer, GatewayConnection, Invoice, Subscription
+from ..models import Account, Charge, Customer, GatewayConnection, Invoice, Subscription, User
 from .base import ActionRejected
 
 TARGET_MODELS = {"charge": Charge, "subscription": Subscription, "customer": Customer, "invoice": Invoice}
@@ -24,22 +24,25 @@ def resolve_target_type(module, requested: str | None) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _in_context_statement(model):
-    """The row (scoped to the account), its gateway connection and the account: built once."""
-    return (select(model, GatewayConnection, Account)
+    """The row (scoped to the account), its gateway connection, the account and the requesting
+    user (None for a principal without one): everything validation reads. Built once."""
+    return (select(model, GatewayConnection, Account, User)
             .join(GatewayConnection, GatewayConnection.id == model.connection_id)
             .join(Account, Account.id == model.account_id)
+            .outerjoin(User, and_(User.id == bindparam("user_id"), User.account_id == model.account_id))
             .where(model.account_id == bindparam("scope_account_id"), model.id == bindparam("row_id")))
 
 
-def load_target(session: Session, account_id: int, target_type: str, target_id: int):
-    """(row, its gateway connection, the account) in one round trip; a 404 phrased for a person
-    if the row is not this account's."""
+def load_target(session: Session, account_id: int, target_type: str, target_id: int, *,
+                user_id: int | None = None):
+    """(row, its gateway connection, the account, the user or None) in one round trip; a 404
+    phrased for a person if the row is not this account's."""
     found = session.execute(_in_context_statement(TARGET_MODELS[target_type]),
-                            {"scope_account_id": account_id, "row_id": target_id}).one_or_none()
+                            {"scope_account_id": account_id, "row_id": target_id, "user_id": user_id}).one_or_none()
     if found is None:
         raise ActionRejected(404, f"No {target_type} {target_id} in this account.")
-    row, connection, account = found
-    return row, connection, account
+    row, connection, account, user = found
+    return row, connection, account, user
 
 
 def customer_id_of(target_type: str, row) -> int | None:
