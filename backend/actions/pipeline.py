@@ -67,7 +67,8 @@ def claim_run(run_id: str, token: str) -> ActionRun | None:
 def claim_with_connection(run_id: str, token: str) -> tuple[ActionRun, GatewayConnection] | None:
     """claim_run, plus the run's gateway connection read in the same transaction, so that no
     transaction stays open (idle) while the gateway is called."""
-    params, fresh = {"claim_run_id": run_id, "claim_token": token, "claim_now": utcnow()}, {"populate_existing": True}
+    params = {"claim_run_id": run_id, "claim_token": token, "claim_now": utcnow()}
+    fresh = {"populate_existing": True}  # the row as the UPDATE left it, even if already loaded
     with transaction() as s:
         if s.get_bind().dialect.name == "postgresql":
             claimed = s.execute(_CLAIM_WITH_CONNECTION, params, execution_options=fresh).first()
