@@ -9,7 +9,8 @@ Unknown statuses map to UNKNOWN, never to success.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from backend.money import exponent
 from ..records import (
@@ -91,6 +92,8 @@ def minor_to_stripe(amount: int, currency: str) -> int:
 
 def _id(value: Any) -> str | None:
     """An expandable field's id, whether Stripe sent the id or the expanded object."""
+    if isinstance(value, str) or value is None:  # the usual case, answered without an ABC check
+        return value
     if isinstance(value, Mapping):
         return value.get("id")
     return value
