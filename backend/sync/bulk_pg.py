@@ -71,8 +71,9 @@ def _statement(table: Table, columns: tuple[str, ...], shared: tuple[str, ...], 
     sources += [f"l{i}.id" for i in range(len(links))]
     sources += [f'r."{c}"' for c in columns]
     record = ", ".join(f'"{c}" {sql_type(c)}' for c in columns)
+    connection = f"%(shared_connection_id)s::{sql_type('connection_id')}"
     joins = "".join(
-        f' LEFT JOIN {link.target.name} AS l{i} ON l{i}.connection_id = %(shared_connection_id)s'
+        f' LEFT JOIN {link.target.name} AS l{i} ON l{i}.connection_id = {connection}'
         f' AND l{i}.external_id = r."{link.external_column}"'
         for i, link in enumerate(links))
     sets = [f'"{c}" = EXCLUDED."{c}"' for c in targets if c not in never_overwrite]
