@@ -12,6 +12,8 @@ Stripe sandbox in its own process, seeds and mirrors one charge per refund, and 
 
 Both wait the same way, blocked on RQ's result stream rather than polling (on a 2-core machine a
 busy poller steals the worker's CPU). Iterations alternate so both see the same machine.
+The action's time is then split by stage: the bench's own marks (click, 202, result seen) and the
+run row's created/claimed/finished timestamps, all from one clock.
 Targets: action p50 <= 50 ms, p99 <= 150 ms; the ratio to the bare round trip is reported.
 Not part of the test suite: it takes ~30 s and prints a report.
 """
@@ -154,19 +156,24 @@ def time_noop(queue) -> float:
     return time.perf_counter() - start
 
 
-def time_refund(client, headers: dict, charge_id: int, redis) -> tuple[float, str]:
-    """POST, then wait for the run's job (job id = run id): it returns after the success commit."""
+def time_refund(client, headers: dict, charge_id: int, redis) -> tuple[float, str, tuple[float, float, float]]:
+    """POST, then wait for the run's job (job id = run id): it returns after the success commit.
+
+    Also returns wall-clock marks (click, 202 received, result seen) to split the time by stage
+    with the run's own timestamps (same machine, same clock).
+    """
     from rq.job import Job
 
-    start = time.perf_counter()
+    start, clicked = time.perf_counter(), time.time()
     resp = client.post("/api/v1/actions", headers=headers, json={
         "kind": "refund", "target": charge_id, "params": {"amount": 500}, "reason": "requested_by_customer",
         "idempotency_key": str(uuid.uuid4())})
     if resp.status_code != 202:
         raise SystemExit(f"POST failed: {resp.status_code} {resp.get_json()}")
+    accepted = time.time()
     run_id = resp.get_json()["id"]
     wait_finished(Job.fetch(run_id, connection=redis))
-    return time.perf_counter() - start, run_id
+    return time.perf_counter() - start, run_id, (clicked, accepted, time.time())
 
 
 def pct(values: list[float], q: float) -> float:
@@ -175,7 +182,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(name: str, values: list[float]) -> str:
-    return (f"{name:<22} n={len(values):<4} p50={pct(values, 50):7.2f} ms  p90={pct(values, 90):7.2f} ms  "
+    return (f"{name:<26} n={len(values):<4} p50={pct(values, 50):7.2f} ms  p90={pct(values, 90):7.2f} ms  "
             f"p99={pct(values, 99):7.2f} ms  mean={statistics.mean(values) * 1000:7.2f} ms  "
             f"max={max(values) * 1000:7.2f} ms")
 
@@ -193,15 +200,15 @@ def measure(app, key: str, redis_url: str, count: int, warmup: int) -> tuple[lis
     headers, client = {"Authorization": f"Bearer {key}"}, app.test_client()
     with app.app_context():
         charges = list(session().scalars(select(Charge.id).order_by(Charge.id)))
-    noops, actions, run_ids = [], [], []
+    noops, actions, marks = [], [], {}
     for i in range(warmup + count):
         bare = time_noop(queue)
-        elapsed, run_id = time_refund(client, headers, charges[i], redis)
+        elapsed, run_id, run_marks = time_refund(client, headers, charges[i], redis)
         if i >= warmup:
             noops.append(bare)
             actions.append(elapsed)
-            run_ids.append(run_id)
-    return noops, actions, run_ids
+            marks[run_id] = run_marks
+    return noops, actions, marks
 
 
 def check_all_succeeded(app, run_ids: list[str]) -> None:
@@ -217,19 +224,25 @@ def check_all_succeeded(app, run_ids: list[str]) -> None:
         raise SystemExit(f"only {done} of {len(run_ids)} runs succeeded")
 
 
-def stages(app, run_ids: list[str]) -> str:
-    """Where the time goes, from the run rows: POST commit -> claim -> finished."""
+def stages(app, marks: dict[str, tuple[float, float, float]]) -> str:
+    """Where the time goes, from the bench's marks and the run rows (one clock, one machine)."""
     from sqlalchemy import select
 
     from backend.db import session
     from backend.models import ActionRun
 
     with app.app_context():
-        rows = session().execute(select(ActionRun.created_at, ActionRun.claimed_at, ActionRun.finished_at)
-                                 .where(ActionRun.id.in_(run_ids))).all()
-    queued = [(c - a).total_seconds() for a, c, _f in rows]
-    working = [(f - c).total_seconds() for _a, c, f in rows]
-    return "\n".join([summary("  created -> claimed", queued), summary("  claimed -> finished", working)])
+        rows = session().execute(select(ActionRun.id, ActionRun.created_at, ActionRun.claimed_at,
+                                        ActionRun.finished_at).where(ActionRun.id.in_(marks))).all()
+    split = {"click -> run row": [], "run row -> 202": [], "created -> claimed": [], "claimed -> finished": [],
+             "finished -> job result": []}
+    for run_id, created, claimed, finished in rows:
+        clicked, accepted, seen = marks[run_id]
+        created, claimed, finished = created.timestamp(), claimed.timestamp(), finished.timestamp()
+        for name, value in zip(split, (created - clicked, accepted - created, claimed - created,
+                                       finished - claimed, seen - finished)):
+            split[name].append(value)
+    return "\n".join(summary(f"  {name}", values) for name, values in split.items())
 
 
 def main() -> None:
@@ -248,11 +261,11 @@ def main() -> None:
         config = settings(db_url, redis_url, Path(tempfile.mkdtemp(prefix="chargedesk-bench-")))
         app, key = prepare_app(config, sandbox_url)
         worker = start_worker(config)
-        noops, actions, run_ids = measure(app, key, redis_url, args.count, args.warmup)
-        check_all_succeeded(app, run_ids)
+        noops, actions, marks = measure(app, key, redis_url, args.count, args.warmup)
+        check_all_succeeded(app, list(marks))
         print(summary("bare RQ no-op", noops))
         print(summary("refund click->succeeded", actions))
-        print(stages(app, run_ids))
+        print(stages(app, marks))
         p50, p99 = pct(actions, 50), pct(actions, 99)
         print(f"ratio to bare RQ: p50 {p50 / pct(noops, 50):.1f}x, p99 {p99 / pct(noops, 99):.1f}x")
         print(f"targets: p50 <= 50 ms {'PASS' if p50 <= 50 else 'FAIL'}, p99 <= 150 ms {'PASS' if p99 <= 150 else 'FAIL'}")
