@@ -187,3 +187,16 @@ def test_no_match_is_an_empty_state_on_the_one_statement_path(client, mirror, ag
     status, view = context_of(client, agent_headers(), "nobody@example.com")
     assert status == 200 and view["matches"] == [] and view["customer"] is None
     assert "nobody@example.com" in view["empty"]["message"] and view["agent"]["role"] == "agent"
+
+
+def test_the_context_query_parameters_stay_documented(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = {p["name"] for p in spec["paths"]["/api/v1/sidebar/context"]["get"]["parameters"]}
+    assert {"email", "ticket", "customer_id"} <= params
+
+
+def test_out_of_range_customer_id_is_422_not_a_database_error(client, mirror, agent_headers):
+    seeded(mirror)
+    for bad in ("0", "-3", "9" * 30, "1.5", "١٢"):
+        status, body = context_of(client, agent_headers(), "ada@example.com", customer_id=bad)
+        assert status == 422 and "customer_id" in body["errors"]["query"], bad
