@@ -155,12 +155,6 @@ class StripeApi:
     def _key(idempotency_key: str) -> Mapping[str, str]:
         return {"idempotency_key": idempotency_key}
 
-    def _raw(self, method: str, path: str, params: Params, **options: str):
-        """The SDK's raw request (same auth, version, encoding, errors), without building
-        StripeObjects: for one charge that costs more CPU than the HTTP round trip itself."""
-        with translated_errors():
-            return self._client.raw_request(method, path, **params, **options)
-
     # --- reading ---------------------------------------------------------------------------
     def list(self, resource: str, params: Params) -> dict:
         """One page of a top-level list: customers, charges, refunds, subscriptions, invoices, disputes.
@@ -170,20 +164,28 @@ class StripeApi:
         return self._get_plain(f"/v1/{resource}", params)
 
     def _get_plain(self, path: str, params: Params) -> dict:
-        """A GET through the SDK's own requestor, its JSON body parsed into plain dicts.
+        """A GET through the SDK's own requestor, its JSON body parsed into plain dicts."""
+        return self._request_plain("get", path, params)[0]
+
+    def _request_plain(self, method: str, path: str, params: Params,
+                       options: Mapping[str, str] | None = None) -> tuple[dict, Mapping[str, str]]:
+        """A request through the SDK's own requestor: (JSON body as plain dicts, response headers).
 
         StripeClient.raw_request is this call but parses into OrderedDicts, which for a 100-object
-        list page costs 2.4x the CPU of json.loads and was the largest single cost of a backfill.
-        Same steps as raw_request in the pinned SDK (auth, API version, encoding, HTTP client,
-        logging); any non-2xx or unreadable body goes through the SDK's own error handling.
+        list page costs 2.4x the CPU of json.loads and was the largest single cost of a backfill;
+        the SDK's resource methods also build StripeObjects, which for one charge cost more CPU
+        than the HTTP round trip. Same steps as raw_request in the pinned SDK (auth, API version,
+        encoding, idempotency key, HTTP client, logging); any non-2xx or unreadable body goes
+        through the SDK's own error handling.
         """
         requestor = self._client._requestor
         with translated_errors():
             body, status, headers = requestor.request_raw(
-                "get", path, params, {}, base_address="api", api_mode="V1", usage=["raw_request"])
+                method, path, params, dict(options or {}), base_address="api", api_mode="V1",
+                usage=["raw_request"])
             if 200 <= status < 300:
                 try:
-                    return json.loads(body)
+                    return json.loads(body), headers
                 except ValueError:
                     pass
             requestor._interpret_response(body, status, headers, "V1")  # raises the typed error
@@ -191,8 +193,7 @@ class StripeApi:
 
     def retrieve(self, resource: str, object_id: str, params: Params | None = None) -> dict:
         """One object by id (e.g. https://docs.stripe.com/api/charges/retrieve)."""
-        response = self._raw("get", f"/v1/{resource}/{quote_plus(object_id)}", params or {})
-        return json.loads(response.body)
+        return self._get_plain(f"/v1/{resource}/{quote_plus(object_id)}", params or {})
 
     def list_customer_tax_ids(self, customer_id: str, params: Params) -> dict:
         """https://docs.stripe.com/api/customer_tax_ids/list"""
@@ -206,9 +207,8 @@ class StripeApi:
     def create_refund(self, params: Params, *, idempotency_key: str) -> KeyedReply:
         """https://docs.stripe.com/api/refunds/create (and /idempotent_requests: a replay is flagged
         by the Idempotent-Replayed header)."""
-        response = self._raw("post", "/v1/refunds", params, idempotency_key=idempotency_key)
-        return KeyedReply(json.loads(response.body),
-                          replayed=response.headers.get("Idempotent-Replayed") == "true")
+        data, headers = self._request_plain("post", "/v1/refunds", params, self._key(idempotency_key))
+        return KeyedReply(data, replayed=headers.get("Idempotent-Replayed") == "true")
 
     def capture_payment_intent(self, intent_id: str, params: Params, *, idempotency_key: str) -> dict:
         """https://docs.stripe.com/api/payment_intents/capture"""
