@@ -120,10 +120,13 @@ def _check_fresh(stamp: int, now: float) -> None:
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive header lookup for plain dicts as well as werkzeug Headers."""
-    for key, value in headers.items():
+    """Case-insensitive header lookup: one step for werkzeug Headers, a scan for plain dicts."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    for key, val in headers.items():
         if key.lower() == name:
-            return value
+            return val
     return None
 
 

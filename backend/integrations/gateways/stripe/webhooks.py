@@ -72,7 +72,10 @@ def handler_for(event_type: str) -> Handler | None:
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive header lookup that works for plain dicts as well as werkzeug Headers."""
+    """Case-insensitive header lookup: one step for werkzeug Headers, a scan for plain dicts."""
+    value = headers.get(name)
+    if value is not None:
+        return value
     wanted = name.lower()
     return next((value for key, value in headers.items() if key.lower() == wanted), None)
 

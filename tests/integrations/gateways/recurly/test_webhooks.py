@@ -43,6 +43,13 @@ def test_header_name_is_case_insensitive():
     verify_signature(headers, BODY, (WEBHOOK_SECRET,), now=NOW)
 
 
+def test_werkzeug_headers_are_looked_up_in_any_case():
+    from werkzeug.datastructures import EnvironHeaders
+
+    environ = {"HTTP_RECURLY_SIGNATURE": _headers()["recurly-signature"]}
+    verify_signature(EnvironHeaders(environ), BODY, (WEBHOOK_SECRET,), now=NOW)
+
+
 def test_tampered_body_is_rejected():
     tampered = BODY.replace(b"created", b"expired")
     with pytest.raises(WebhookVerificationError, match="does not match"):

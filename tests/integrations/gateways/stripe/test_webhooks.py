@@ -61,6 +61,16 @@ def test_header_name_is_case_insensitive():
     assert event.event_id == "evt_1"
 
 
+def test_werkzeug_headers_are_looked_up_in_any_case():
+    from werkzeug.datastructures import EnvironHeaders, Headers
+
+    body = event_body()
+    for headers in (Headers({"STRIPE-SIGNATURE": sign(body)}),
+                    EnvironHeaders({"HTTP_STRIPE_SIGNATURE": sign(body)})):
+        assert adapter(SECRET).parse_webhook(headers=headers, body=body).event_id == "evt_1"
+    assert rejection((SECRET,), Headers({"X-Other": "1"}), body).code == "missing_header"
+
+
 def test_tampered_body_is_rejected():
     body = event_body()
     tampered = body.replace(b'"amount_refunded": 500', b'"amount_refunded": 900')
