@@ -56,6 +56,19 @@ def test_valid_webhook_is_stored_and_processed(client, stripe_connection, seeder
     assert row.status == "processed" and row.body == body and row.event_type == "charge.refunded"
 
 
+def test_stored_row_keeps_the_signature_headers_under_their_usual_names(client, stripe_connection):
+    body = json.dumps({"id": "evt_hdr", "object": "event", "type": "issuing_card.created",
+                       "created": int(time.time()), "data": {"object": {"id": "ic_1"}}}).encode()
+    signature = _sign(body)
+    resp = client.post(f"/webhooks/stripe/{stripe_connection.id}", data=body, headers={
+        "content-type": "application/json", "stripe-signature": signature, "X-Other": "dropped"})
+    assert resp.status_code == 200
+    row = session().scalars(select(InboundWebhook)).one()
+    assert row.headers["Stripe-Signature"] == signature
+    assert row.headers["Content-Type"] == "application/json"
+    assert "X-Other" not in row.headers and row.event_id == "evt_hdr"
+
+
 def test_duplicate_delivery_is_a_no_op(client, stripe_connection, seeder):
     cus = seeder.customer("dup@example.com")
     body = _event(seeder, seeder.charge(cus["id"], 100)["id"])
