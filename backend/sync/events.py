@@ -1,9 +1,10 @@
 """Turning stored webhooks into mirror changes, with the same upserts the backfill uses.
 
-Deliveries are drained per connection, in arrival order, by one job at a time: a webhook request
-only raises a flag (one Redis SET NX) and queues the drain when the flag was not already up.
-The drain lowers the flag *before* reading, so a row committed before any later flag check is
-always seen by some drain.
+Deliveries are drained per connection, in arrival order, by one job at a time: once deliveries
+are committed, the receiver only raises a flag (one Redis SET NX per connection per committed
+batch, see inbox.py) and queues the drain when the flag was not already up. The drain lowers
+the flag *before* reading, so a row committed before any later flag check is always seen by
+some drain.
 """
 from __future__ import annotations
 
