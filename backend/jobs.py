@@ -235,4 +235,7 @@ def run_worker(app: Flask, *, burst: bool = False, simple: bool = True, name: st
         raise RuntimeError("CHARGEDESK_REDIS_URL is not set: nothing to work on (the demo runs jobs in-process)")
     worker_cls = SimpleWorker if simple else Worker
     worker = worker_cls([rq_backend.queue], connection=rq_backend.redis, name=name)
+    from .serving import freeze_startup_objects
+
+    freeze_startup_objects()
     worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
