@@ -62,10 +62,13 @@ def run_wrk(base_url: str, requests_: list[tuple], *, seconds: int, connections:
             text = (body or b"").decode()
             assert "\t" not in text and "\n" not in text, "bodies must be single-line JSON"
             f.write(f"{method}\t{path}\t{hdrs}\t{text}\n")
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-                          "--latency", "-s", str(LUA), base_url, "--", f.name, str(threads)],
-                         capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+                           "--latency", "-s", str(LUA), base_url, "--", f.name, str(threads)],
+                          capture_output=True, text=True)
     Path(f.name).unlink()
+    if done.returncode:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()} {done.stdout.strip()}")
+    out = done.stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"requests": int(re.search(r"(\d+) requests in", out).group(1)),
             "rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), 1),
