@@ -158,7 +158,8 @@ def store(row: Row) -> bool:
     return inbox.store(row)
 
 
-_COLUMNS = "account_id, connection_id, event_id, event_type, body, headers, status, attempts, received_at"
+_COLUMNS = ("account_id, connection_id, event_id, event_type, body, headers, status, attempts, "
+            "received_at")
 _PG_VALUES = "(%s, %s, %s, %s, %s, %s::jsonb, 'received', 0, now())"
 
 
