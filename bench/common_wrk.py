@@ -31,5 +31,5 @@ def run_wrk(base_url: str, requests_: list[tuple], *, seconds: int, connections:
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     return {"requests": total, "rps": round(rps, 1), "non_2xx": non2xx,
-            "p50_ms": round(_to_ms(re.search(r"50%\s+(\S+)", out).group(1)), 2),
-            "p99_ms": round(_to_ms(re.search(r"99%\s+(\S+)", out).group(1)), 2)}
+            "p50_ms": round(_to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)), 2),
+            "p99_ms": round(_to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)), 2)}

@@ -11,9 +11,15 @@ end
 
 function init(args)
   reqs, i = {}, 0
-  local n, path_file, total = tonumber(args[2]), args[1], 0
+  local n, path_file = tonumber(args[2]), args[1]
+  read(path_file, n, id)
+  if #reqs == 0 then read(path_file, 1, 0) end  -- fewer lines than threads: every thread takes them all
+end
+
+function read(path_file, n, slice)
+  local total = 0
   for line in io.lines(path_file) do
-    if total % n == id then
+    if total % n == slice then
       local method, path, headers_s, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
       local headers = {}
       for h in headers_s:gmatch("[^|]+") do
