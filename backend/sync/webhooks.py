@@ -8,7 +8,9 @@ only when the receiver is not cached, has expired, or would reject the delivery.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+import json
+
+from flask import Blueprint, Flask, Response, request
 from sqlalchemy.exc import IntegrityError
 
 from ..api.errors import ApiError
@@ -40,7 +42,12 @@ def receive(kind: str, connection_id: int):
             raise ApiError(404, f"no {kind} connection {connection_id}") from None
         raise
     # A duplicate (the same event id again) was stored before: nothing more to store.
-    return jsonify({"received": True, "duplicate": not new}), 200
+    return Response(_STORED if new else _DUPLICATE, status=200, mimetype="application/json")
+
+
+# The two answers, encoded once (jsonify per request was ~4% of a delivery's CPU).
+_STORED = json.dumps({"received": True, "duplicate": False}).encode()
+_DUPLICATE = json.dumps({"received": True, "duplicate": True}).encode()
 
 
 def _verified(kind: str, connection_id: int, body: bytes) -> tuple[int, GatewayEvent]:
