@@ -253,6 +253,9 @@ def main() -> int:
                     started = time.monotonic()
                     customers, charges = sidebar_seed.grow(conn, target, charges_total=total,
                                                            charges_per_customer=args.charges_per_customer)
+                    conn.commit()
+                    conn.execute("ANALYZE")  # statistics as autovacuum would have them after such growth
+                    conn.commit()
                     print(f"seeded {charges:,} charges / {customers:,} customers in {time.monotonic() - started:.1f}s",
                           flush=True)
                     rows.append(measure_stage(env, args, customers, charges, mint()))
