@@ -23,10 +23,12 @@ def run_wrk(base_url: str, requests_: list[tuple], *, seconds: int, connections:
             assert "\t" not in text and "\n" not in text, "bodies must be single-line JSON"
             f.write(f"{method}\t{path}\t{hdrs}\t{text}\n")
         path = f.name
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-                          "-s", str(LUA), base_url, "--", path, str(threads)],
-                         capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+                           "-s", str(LUA), base_url, "--", path, str(threads)], capture_output=True, text=True)
     Path(path).unlink()
+    if done.returncode:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()} {done.stdout.strip()}")
+    out = done.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0

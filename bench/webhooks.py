@@ -15,18 +15,15 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import bench_env, chargedesk, free_port, scratch_database, start_process  # noqa: E402
-from bench.common_wrk import LUA, _to_ms  # noqa: E402
+from bench.common_wrk import run_wrk  # noqa: E402
 
 SECRET = "whsec_bench_secret_0123456789"
 # Several copies: wrk_requests.lua deals the lines out to wrk's threads, and a thread dealt none
@@ -47,34 +44,6 @@ def signed_delivery(conn_id: int, n: int) -> tuple:
     sig = hmac.new(SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
     return ("POST", f"/webhooks/stripe/{conn_id}", body,
             {"Content-Type": "application/json", "Stripe-Signature": f"t={t},v1={sig}"})
-
-
-def run_wrk(base_url: str, requests_: list[tuple], *, seconds: int, connections: int,
-            threads: int = 2) -> dict:
-    """common_wrk.run_wrk with the percentiles read from their own lines.
-
-    There `re.search(r"50%\\s+(\\S+)")` can match a "+/- Stdev" cell such as "90.50%" and fail
-    on the next word; it did on fast /ping runs. Same output otherwise.
-    """
-    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
-        for method, path, body, headers in requests_:
-            hdrs = "|".join(f"{k}: {v}" for k, v in headers.items())
-            text = (body or b"").decode()
-            assert "\t" not in text and "\n" not in text, "bodies must be single-line JSON"
-            f.write(f"{method}\t{path}\t{hdrs}\t{text}\n")
-    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-                           "--latency", "-s", str(LUA), base_url, "--", f.name, str(threads)],
-                          capture_output=True, text=True)
-    Path(f.name).unlink()
-    if done.returncode:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()} {done.stdout.strip()}")
-    out = done.stdout
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"requests": int(re.search(r"(\d+) requests in", out).group(1)),
-            "rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), 1),
-            "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-            "p50_ms": round(_to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)), 2),
-            "p99_ms": round(_to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)), 2)}
 
 
 def main() -> None:
