@@ -55,11 +55,6 @@ class PgReader:
         return _pipelined(self.raw, self.dialect, wanted)
 
 
-def fetch(session: Session, wanted: dict[str, dict[str, Any]], *, pipeline: bool = True) -> dict[str, list]:
-    """{statement name: rows} for {statement name: parameters}, in the session."""
-    return SessionReader(session, pipeline=pipeline).fetch(wanted)
-
-
 @lru_cache(maxsize=128)
 def _compiled(statement: Select, dialect: Dialect) -> tuple[str, dict[str, Any]]:
     """SQL text and default parameters (LIMITs ...), compiled once per statement and dialect."""
