@@ -220,7 +220,7 @@ def statement(name: str, dialect: str) -> Select:
     return BUILDERS[name](dialect)
 
 
-def detail_params(account_id: int, customer_id: int, names: tuple[str, ...] = DETAIL) -> dict[str, dict]:
-    """Reads of one customer's billing (all of them by default), as {statement name: parameters}."""
+def detail_params(account_id: int, customer_id: int) -> dict[str, dict]:
+    """Every read of one customer's billing, as {statement name: parameters}."""
     params = {"account_id": account_id, "customer_id": customer_id}
-    return {name: params for name in names}
+    return {name: params for name in DETAIL}
