@@ -5,11 +5,12 @@ instead. It binds (account, helpdesk installation, agent) and expires quickly.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -49,11 +50,24 @@ def read_sidebar_token(token: str, max_age: int = MAX_AGE_SECONDS) -> SidebarCla
     if not token.startswith(TOKEN_PREFIX):
         return None
     try:
-        data = _serializer().loads(token[len(TOKEN_PREFIX):], max_age=max_age)
-    except (SignatureExpired, BadSignature):
+        claims, signed_at = _verified(current_app.config["SECRET_KEY"], token)
+    except BadSignature:
         return None
-    return SidebarClaims(account_id=data["a"], installation_id=data["i"], user_id=data["u"],
-                         host=data["h"], external_user_id=data["x"])
+    age = time.time() - signed_at
+    return claims if 0 <= age <= max_age else None
+
+
+@lru_cache(maxsize=4096)
+def _verified(secret_key: str, token: str) -> tuple[SidebarClaims, float]:
+    """(claims, signing time) of a well-signed token, else BadSignature (not cached).
+
+    A sidebar sends the same token with every request for half an hour; its signature is checked
+    once per process, its age on every call. The cache holds only tokens signed with our key.
+    """
+    data, signed_at = _serializer_for(secret_key).loads(token[len(TOKEN_PREFIX):], return_timestamp=True)
+    claims = SidebarClaims(account_id=data["a"], installation_id=data["i"], user_id=data["u"],
+                           host=data["h"], external_user_id=data["x"])
+    return claims, signed_at.timestamp()
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,59 @@
+"""Sidebar tokens: a signature is checked once per process, but expiry and tampering always count."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from backend.auth import sidebar_tokens
+from backend.auth.sidebar_tokens import SidebarClaims, mint_sidebar_token, read_sidebar_token
+
+CLAIMS = SidebarClaims(account_id=7, installation_id=3, user_id=11, host="zendesk", external_user_id="zd-1")
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+def test_a_fresh_token_reads_back_its_claims_every_time(app_ctx):
+    token = mint_sidebar_token(CLAIMS)
+    assert read_sidebar_token(token) == CLAIMS
+    assert read_sidebar_token(token) == CLAIMS
+
+
+def test_a_token_checked_before_still_expires(app_ctx, monkeypatch):
+    token = mint_sidebar_token(CLAIMS)
+    assert read_sidebar_token(token) == CLAIMS  # its signature is now cached
+    later = time.time() + sidebar_tokens.MAX_AGE_SECONDS + 5
+    monkeypatch.setattr(sidebar_tokens.time, "time", lambda: later)
+    assert read_sidebar_token(token) is None
+
+
+def test_a_token_from_the_future_is_refused(app_ctx, monkeypatch):
+    token = mint_sidebar_token(CLAIMS)
+    earlier = time.time() - 120
+    monkeypatch.setattr(sidebar_tokens.time, "time", lambda: earlier)
+    assert read_sidebar_token(token) is None
+
+
+def test_a_tampered_or_foreign_token_is_refused_even_after_a_good_one(app_ctx):
+    token = mint_sidebar_token(CLAIMS)
+    assert read_sidebar_token(token) == CLAIMS
+    head, _, signature = token.rpartition(".")
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    assert read_sidebar_token(f"{head}.{flipped}") is None
+    assert read_sidebar_token("sbt." + token[len("sbt.") + 1:]) is None
+    assert read_sidebar_token(token[len("sbt."):]) is None  # no prefix
+
+
+def test_a_token_signed_under_another_secret_is_refused(app_ctx):
+    token = mint_sidebar_token(CLAIMS)
+    assert read_sidebar_token(token) == CLAIMS
+    original = app_ctx.config["SECRET_KEY"]
+    app_ctx.config["SECRET_KEY"] = original + "-rotated"
+    try:
+        assert read_sidebar_token(token) is None
+    finally:
+        app_ctx.config["SECRET_KEY"] = original
