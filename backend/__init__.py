@@ -13,6 +13,7 @@ __all__ = ["ConfigError", "Settings", "create_app"]
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app. `overrides` use unprefixed names (DATABASE_URL=...), winning over the env."""
     from . import api, crypto, db, jobs
+    from .api import sidebar_hot_path
     from .web import health, home
 
     settings = load_settings(overrides)
@@ -30,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(home.bp)
     for register in _feature_registrations():
         register(app)
+    sidebar_hot_path.install(app)
     return app
 
 

@@ -68,7 +68,7 @@ class SidebarContext(MethodView):
         claims = read_sidebar_token(bearer_token())
         try:
             if claims is not None and db.engine().dialect.name == "postgresql":
-                view = _context_in_one_round_trip(claims)
+                view = context_in_one_round_trip(claims, request.args)
             else:
                 view = _context_in_session()
         except CustomerNotFound as exc:
@@ -76,12 +76,12 @@ class SidebarContext(MethodView):
         return Response(orjson.dumps(view), mimetype="application/json")
 
 
-def _context_in_one_round_trip(claims: SidebarClaims) -> dict:
-    """The sidebar's hot path: a bare autocommit connection, and the agent's check (still enabled,
-    installation active) in the same round trip as the account and the matches with their
-    pre-built billing: one statement for one requester email, else one pipeline. Nothing read is
-    used unless the agent checks out."""
-    query = context_query(request.args)
+def context_in_one_round_trip(claims: SidebarClaims, args) -> dict:
+    """The sidebar's hot path (also served beside Flask: sidebar_hot_path): a bare autocommit
+    connection, and the agent's check (still enabled, installation active) in the same round trip
+    as the account and the matches with their pre-built billing: one statement for one requester
+    email, else one pipeline. Nothing read is used unless the agent checks out."""
+    query = context_query(args)
     with db.raw_autocommit() as raw:
         reader = PgReader(raw, db.engine().dialect)
         if len(query.emails) == 1 and query.customer_id is None:

@@ -1,0 +1,77 @@
+"""GET /api/v1/sidebar/context for a sidebar token on PostgreSQL, answered in front of Flask.
+
+Why a route outside the framework: every ticket an agent opens loads the sidebar, and a view is
+one SQL statement plus a pre-built body, so Flask's per-request machinery (request context,
+cookie session, URL matching, the response object, flask-smorest's wrappers) costs about as much
+CPU as the view itself. This WSGI middleware answers only the case that matters for speed, a
+200 for a sidebar token, with the same function the Flask route uses
+(`sidebar.context_in_one_round_trip`). Everything else passes to Flask untouched: other paths
+and methods, API keys, SQLite, and every error. Flask renders those as usual, re-running the
+read, which is idempotent; errors are rare. So the Flask route stays the one documented in
+OpenAPI, and the hot path can only ever answer what that route would (tests compare the two).
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl
+
+import orjson
+import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" codec error handler used below
+from flask import Flask
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException
+
+from ..auth.sidebar_tokens import TOKEN_PREFIX, read_sidebar_token
+from ..sidebar.context import CustomerNotFound
+from .sidebar import context_in_one_round_trip
+
+log = logging.getLogger(__name__)
+PATH = "/api/v1/sidebar/context"
+BEARER = "Bearer " + TOKEN_PREFIX
+
+
+class SidebarContextHotPath:
+    """WSGI middleware: the sidebar context's successful answers, else the wrapped app."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wrapped = wsgi_app
+
+    def __call__(self, environ, start_response):
+        body = None
+        if (environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET"
+                and environ.get("HTTP_AUTHORIZATION", "").startswith(BEARER)):
+            body = self.answer(environ)
+        if body is None:
+            return self.wrapped(environ, start_response)
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def answer(self, environ) -> bytes | None:
+        """The 200 body, or None for Flask to answer (a bad token or query, a refused agent ...)."""
+        with self.app.app_context():
+            claims = read_sidebar_token(environ["HTTP_AUTHORIZATION"][len("Bearer "):])
+            if claims is None:
+                return None
+            try:
+                return orjson.dumps(context_in_one_round_trip(claims, query_args(environ)))
+            except (HTTPException, CustomerNotFound):
+                return None
+            except Exception:  # noqa: BLE001 - Flask retries the read and reports what persists
+                log.warning("sidebar hot path failed; handing the request to Flask", exc_info=True)
+                return None
+
+
+def query_args(environ) -> ImmutableMultiDict:
+    """The query string parsed exactly as Flask's `request.args` is (werkzeug 3)."""
+    query = environ.get("QUERY_STRING", "").encode("latin1").decode()
+    return ImmutableMultiDict(parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote"))
+
+
+def install(app: Flask) -> None:
+    """Put the hot path in front of the app where it applies (PostgreSQL: it reads pre-built views)."""
+    from .. import db
+
+    with app.app_context():
+        if db.engine().dialect.name == "postgresql":
+            app.wsgi_app = SidebarContextHotPath(app, app.wsgi_app)
