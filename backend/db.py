@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import orjson
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -18,7 +19,8 @@ def make_engine(url: str) -> Engine:
         return engine
     # No pre-ping (a round trip on every checkout): connections broken by a server restart are
     # detected on first use and the pool is invalidated; pool_recycle retires old ones.
-    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
+    # JSON columns are parsed by orjson in the driver (several times faster than json.loads).
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, json_deserializer=orjson.loads)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
