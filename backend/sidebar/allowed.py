@@ -5,6 +5,7 @@ sidebar only asks. Imported lazily so the sidebar still reads when that module i
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import import_module
 from typing import Any, Callable
 
@@ -40,8 +41,14 @@ def action_checker(principal: Principal) -> Callable[[str, str, Any], list[str]]
 def reason_codes(settings: dict | None) -> list[dict[str, str]]:
     """The account's reasons (settings["reason_codes"], codes) as {code, label}; 'other' always last."""
     configured = (settings or {}).get("reason_codes") or _default_codes()
-    codes = list(dict.fromkeys(str(code) for code in configured if str(code) != "other"))
-    return [{"code": code, "label": _label(code)} for code in codes] + [{"code": "other", "label": _label("other")}]
+    return list(_reason_views(tuple(str(code) for code in configured)))
+
+
+@lru_cache(maxsize=256)
+def _reason_views(configured: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    """Built once per list of codes (every sidebar view asks): shared, so callers must not change them."""
+    codes = dict.fromkeys(code for code in configured if code != "other")
+    return (*({"code": code, "label": _label(code)} for code in codes), {"code": "other", "label": _label("other")})
 
 
 def _default_codes() -> tuple[str, ...]:

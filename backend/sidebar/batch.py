@@ -62,18 +62,37 @@ def _compiled(statement: Select, dialect: Dialect) -> tuple[str, dict[str, Any]]
     return compiled.string, dict(compiled.params)
 
 
-def _pipelined(raw, dialect: Dialect, wanted: dict[str, dict]) -> dict[str, list]:
+@lru_cache(maxsize=128)
+def _named_rows(name: str):
+    """A psycopg row factory for statement `name`: its rows as named tuples, the class made once.
+
+    (psycopg's own namedtuple_row re-reads the column names for every cursor: a statement's
+    columns never change, so they are read on its first execution only.)"""
     from psycopg.rows import namedtuple_row
 
+    made = []
+
+    def factory(cursor):
+        if made:
+            return made[0]
+        maker = namedtuple_row(cursor)
+        if cursor.description is not None:  # a real result: its columns are the statement's
+            made.append(maker)
+        return maker
+
+    return factory
+
+
+def _pipelined(raw, dialect: Dialect, wanted: dict[str, dict]) -> dict[str, list]:
     if len(wanted) == 1:  # one statement: a plain execute costs less than a pipeline around it
         [(name, params)] = wanted.items()
         sql, defaults = _compiled(queries.statement(name, dialect.name), dialect)
-        return {name: raw.cursor(row_factory=namedtuple_row).execute(sql, {**defaults, **params}).fetchall()}
+        return {name: raw.cursor(row_factory=_named_rows(name)).execute(sql, {**defaults, **params}).fetchall()}
     cursors = {}
     with raw.pipeline():
         for name, params in wanted.items():
             sql, defaults = _compiled(queries.statement(name, dialect.name), dialect)
-            cursor = raw.cursor(row_factory=namedtuple_row)
+            cursor = raw.cursor(row_factory=_named_rows(name))
             cursor.execute(sql, {**defaults, **params})
             cursors[name] = cursor
     return {name: cursor.fetchall() for name, cursor in cursors.items()}
