@@ -51,7 +51,12 @@ def _remove_session(_exc) -> None:
 
 
 def engine() -> Engine:
-    return current_app.extensions[_EXT]["engine"]
+    return engine_of(current_app)
+
+
+def engine_of(app: Flask) -> Engine:
+    """The app's engine, without an app context (for code that runs outside one)."""
+    return app.extensions[_EXT]["engine"]
 
 
 def session() -> Session:
@@ -74,14 +79,14 @@ def use_autocommit() -> None:
 
 
 @contextmanager
-def raw_autocommit():
+def raw_autocommit(engine_: Engine | None = None):
     """A pooled driver connection in autocommit, with no ORM session around it.
 
     For the hottest read path (the sidebar context): no session to set up and tear down, no
     BEGIN/ROLLBACK. It goes back to the pool as it came (autocommit off); one left mid-transaction
     by an error is discarded instead.
     """
-    fairy = engine().raw_connection()
+    fairy = (engine_ or engine()).raw_connection()
     driver = fairy.driver_connection
     driver.autocommit = True
     try:

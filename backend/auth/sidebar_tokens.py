@@ -45,12 +45,14 @@ def mint_sidebar_token(claims: SidebarClaims) -> str:
     return TOKEN_PREFIX + _serializer().dumps(payload)
 
 
-def read_sidebar_token(token: str, max_age: int = MAX_AGE_SECONDS) -> SidebarClaims | None:
-    """The claims of a valid, unexpired token; None otherwise."""
+def read_sidebar_token(token: str, max_age: int = MAX_AGE_SECONDS, *,
+                       secret_key: str | None = None) -> SidebarClaims | None:
+    """The claims of a valid, unexpired token; None otherwise. `secret_key` defaults to the
+    current app's (give it where there is no app context)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     try:
-        claims, signed_at = _verified(current_app.config["SECRET_KEY"], token)
+        claims, signed_at = _verified(secret_key or current_app.config["SECRET_KEY"], token)
     except BadSignature:
         return None
     age = time.time() - signed_at

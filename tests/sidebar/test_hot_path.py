@@ -113,7 +113,7 @@ def test_an_unexpected_failure_is_retried_by_flask(paths, billing, agent_headers
     _, _, handed_over = paths
     calls = []
 
-    def flaky(claims, args):
+    def flaky(engine, claims, args):
         calls.append(1)
         raise ConnectionError("database went away")
 
