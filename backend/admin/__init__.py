@@ -13,6 +13,7 @@ from werkzeug.exceptions import BadRequest
 from .csrf import check_csrf, csrf_token
 from .dashboard import register_dashboard_routes
 from .pages import message_page
+from .session_cookie import SessionOnlyWithCookies
 from .signin import register_sign_in_routes
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -40,4 +41,5 @@ def init_app(app: Flask) -> None:
     app.config.update(SESSION_COOKIE_NAME="chargedesk_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=base_url.startswith("https://"),
                       PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME)
+    app.session_interface = SessionOnlyWithCookies()
     app.register_blueprint(create_blueprint())
