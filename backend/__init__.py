@@ -14,6 +14,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app. `overrides` use unprefixed names (DATABASE_URL=...), winning over the env."""
     from . import api, crypto, db, jobs
     from .api import sidebar_hot_path
+    from .sync import webhook_hot_path
     from .web import health, home
 
     settings = load_settings(overrides)
@@ -32,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for register in _feature_registrations():
         register(app)
     sidebar_hot_path.install(app)
+    webhook_hot_path.install(app)
     return app
 
 

@@ -12,6 +12,7 @@ import json
 
 from flask import Blueprint, Flask, Response, request
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import EnvironHeaders
 
 from ..api.errors import ApiError
 from ..integrations.gateways.errors import WebhookVerificationError
@@ -30,8 +31,13 @@ _ENVIRON_KEYS = tuple((name, "CONTENT_TYPE" if name == "Content-Type"
 @bp.post("/webhooks/<kind>/<int:connection_id>")
 def receive(kind: str, connection_id: int):
     body = request.get_data(cache=False)
-    account_id, event = _verified(kind, connection_id, body)
-    environ = request.environ
+    return Response(accept(kind, connection_id, body, request.environ), status=200, mimetype="application/json")
+
+
+def accept(kind: str, connection_id: int, body: bytes, environ: dict) -> bytes:
+    """Verify and store one delivery; the answer's body, or ApiError (400/404). Needs an app
+    context but no request: the hot path (webhook_hot_path) calls it in front of Flask."""
+    account_id, event = _verified(kind, connection_id, EnvironHeaders(environ), body)
     headers = {name: environ[key] for name, key in _ENVIRON_KEYS if key in environ}
     row = inbox.Row(account_id=account_id, connection_id=connection_id, event_id=event.event_id,
                     event_type=event.type, body=body, headers=headers)
@@ -42,27 +48,27 @@ def receive(kind: str, connection_id: int):
             raise ApiError(404, f"no {kind} connection {connection_id}") from None
         raise
     # A duplicate (the same event id again) was stored before: nothing more to store.
-    return Response(_STORED if new else _DUPLICATE, status=200, mimetype="application/json")
+    return STORED if new else DUPLICATE
 
 
 # The two answers, encoded once (jsonify per request was ~4% of a delivery's CPU).
-_STORED = json.dumps({"received": True, "duplicate": False}).encode()
-_DUPLICATE = json.dumps({"received": True, "duplicate": True}).encode()
+STORED = json.dumps({"received": True, "duplicate": False}).encode()
+DUPLICATE = json.dumps({"received": True, "duplicate": True}).encode()
 
 
-def _verified(kind: str, connection_id: int, body: bytes) -> tuple[int, GatewayEvent]:
+def _verified(kind: str, connection_id: int, headers, body: bytes) -> tuple[int, GatewayEvent]:
     """(account id, verified event); a cached receiver's rejection is re-checked fresh."""
     receiver = receivers.cached(connection_id)
     if receiver is not None and receiver.kind == kind:
         try:
-            return receiver.account_id, receiver.verify(headers=request.headers, body=body)
+            return receiver.account_id, receiver.verify(headers=headers, body=body)
         except WebhookVerificationError:
             pass  # maybe a secret was added since we cached it: ask the database
     receiver = receivers.load(connection_id)
     if receiver is None or receiver.kind != kind:
         raise ApiError(404, f"no {kind} connection {connection_id}")
     try:
-        return receiver.account_id, receiver.verify(headers=request.headers, body=body)
+        return receiver.account_id, receiver.verify(headers=headers, body=body)
     except WebhookVerificationError as exc:
         raise ApiError(400, f"webhook rejected: {exc.message}") from None
 

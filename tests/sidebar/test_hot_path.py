@@ -23,7 +23,8 @@ PATH = "/api/v1/sidebar/context"
 def paths(app, monkeypatch):
     """(through the hot path, through Flask alone, the requests Flask got from the hot path)."""
     hot = app.wsgi_app
-    assert isinstance(hot, SidebarContextHotPath)
+    while not isinstance(hot, SidebarContextHotPath):  # other hot paths may sit in front of it
+        hot = hot.wrapped
     flask_only = hot.wrapped
     handed_over: list[str] = []
 
