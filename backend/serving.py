@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import gc
+import socket
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.util import parse_address
 
 
 class GunicornServer(BaseApplication):
@@ -31,8 +33,47 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+class AddressInUse(Exception):
+    """The address to serve on is taken (by another server, or another copy of this one)."""
+
+
+def gunicorn_options(*, bind: str, workers: int, threads: int, access_log: bool) -> dict:
+    return {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
+            "timeout": 60, "graceful_timeout": 10, "keepalive": 5,
+            "accesslog": "-" if access_log else None, "preload_app": True,
+            "reuse_port": socket_per_worker(bind)}
+
+
+def socket_per_worker(bind: str) -> bool:
+    """Whether each worker gets its own listening socket (SO_REUSEPORT) on this address.
+
+    With one shared socket, whichever worker wakes first accepts, and keep-alive clients stay
+    where they landed: a burst of new connections can all go to one worker while the others
+    idle (measured: 16 connections on one of two workers, /ping at a third of its rate). With
+    a socket per worker the kernel spreads connections evenly. TCP ports only: on a Unix socket
+    each worker would replace the others' socket file, and port 0 would give each its own port.
+    The cost: connections still queued on a worker that exits are reset, not handed over.
+    """
+    if not hasattr(socket, "SO_REUSEPORT") or bind.startswith(("unix:", "fd://")):
+        return False
+    _, port = parse_address(bind)
+    return port != 0
+
+
+def refuse_if_in_use(bind: str) -> None:
+    """SO_REUSEPORT would let a second server share a port without a word: probe it plainly first."""
+    host, port = parse_address(bind)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise AddressInUse(f"cannot serve on {bind}: {exc.strerror or exc}") from None
+
+
 def serve(app_factory, *, bind: str, workers: int, threads: int = 4, access_log: bool = False) -> None:
-    options = {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
-               "timeout": 60, "graceful_timeout": 10, "keepalive": 5,
-               "accesslog": "-" if access_log else None, "preload_app": True}
+    options = gunicorn_options(bind=bind, workers=workers, threads=threads, access_log=access_log)
+    if options["reuse_port"]:
+        refuse_if_in_use(bind)
     GunicornServer(app_factory, options).run()

@@ -14,10 +14,13 @@ from .common import app_from_env
 @click.option("--access-log/--no-access-log", default=False)
 def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
     """Serve the app with gunicorn (production)."""
-    from ..serving import serve as run_gunicorn
+    from ..serving import AddressInUse, serve as run_gunicorn
 
     create_app()  # validate configuration here, so a bad setting is one line, not a worker crash
-    run_gunicorn(create_app, bind=bind, workers=workers, threads=threads, access_log=access_log)
+    try:
+        run_gunicorn(create_app, bind=bind, workers=workers, threads=threads, access_log=access_log)
+    except AddressInUse as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("worker")
