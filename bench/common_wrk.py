@@ -32,6 +32,9 @@ def run_wrk(base_url: str, requests_: list[tuple], *, seconds: int, connections:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-    return {"requests": total, "rps": round(rps, 1), "non_2xx": non2xx,
+    # "Socket errors: connect 0, read 0, write 0, timeout 12": a stalled or refused connection
+    # lowers the rate without any non-2xx answer, so a run with any is reported as disturbed.
+    socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return {"requests": total, "rps": round(rps, 1), "non_2xx": non2xx, "socket_errors": socket_errors,
             "p50_ms": round(_to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)), 2),
             "p99_ms": round(_to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)), 2)}

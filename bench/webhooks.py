@@ -85,6 +85,8 @@ def main() -> None:
     print(f"stored rows: {stored} (requests {hooks['requests']}, non-2xx {hooks['non_2xx']};"
           " a row per distinct event, repeats acknowledged as duplicates)")
     print(f"webhooks/s = {hooks['rps']:,.0f}; ratio to hello = {hooks['rps'] / hello['rps']:.0%}")
+    if hello["socket_errors"] or hooks["socket_errors"]:
+        print("DISTURBED RUN: wrk saw socket errors (stalled or refused connections); these rates are not valid")
     totals = {}
     for name, cpu, result in (("hello", hello_cpu, hello), ("webhook", hooks_cpu, hooks)):
         per = {k: round(v / max(result["requests"], 1) * 1e6) for k, v in cpu.seconds.items()}
