@@ -36,13 +36,24 @@ class Connection:
     def __init__(self, host: str, port: int):
         if not (host.startswith("127.") or host in ("localhost", "::1")):
             raise ValueError(f"benches only talk to loopback, not {host!r}")
-        self.sock = socket.create_connection((host, port), timeout=30)
+        self.address = (host, port)
+        self._open()
+
+    def _open(self) -> None:
+        self.sock = socket.create_connection(self.address, timeout=30)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 
     def exchange(self, request: bytes) -> int:
-        """Send one request, read one whole response; returns the status code."""
-        self.sock.sendall(request)
+        """Send one request, read one whole response; returns the status code. A connection the
+        server closed while it was idle (keep-alive timeout) is opened again once."""
+        try:
+            self.sock.sendall(request)
+            self._fill()
+        except (ConnectionError, BrokenPipeError):
+            self.sock.close()
+            self._open()
+            self.sock.sendall(request)
         while b"\r\n\r\n" not in self.buffer:
             self._fill()
         head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
@@ -66,6 +77,21 @@ class Connection:
         self.sock.close()
 
 
+class Clients:
+    """Keep-alive connections kept across runs. Endpoints measured one after the other over the
+    same clients meet the same spread of connections over the server's workers (the kernel
+    assigns each connection to a worker: with few clients, one worker can get most of them),
+    so their rates compare like for like."""
+
+    def __init__(self, url: str, concurrency: int):
+        parts = urlsplit(url)
+        self.connections = [Connection(parts.hostname, parts.port) for _ in range(concurrency)]
+
+    def close(self) -> None:
+        for conn in self.connections:
+            conn.close()
+
+
 def encode(url: str, headers: dict[str, str]) -> bytes:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -75,8 +101,9 @@ def encode(url: str, headers: dict[str, str]) -> bytes:
 
 
 def run(urls: list[str], *, headers: dict[str, str], concurrency: int, seconds: float,
-        warmup: float = 1.0, expect: int = 200) -> Result:
-    """Hit `urls` (round-robin per client) for `seconds` after `warmup`; latency of each request."""
+        warmup: float = 1.0, expect: int = 200, clients: Clients | None = None) -> Result:
+    """Hit `urls` (round-robin per client) for `seconds` after `warmup`; latency of each request.
+    Over `clients`' connections if given (one per client), else over new ones."""
     host, port = urlsplit(urls[0]).hostname, urlsplit(urls[0]).port
     requests = [encode(u, headers) for u in urls]
     start = time.perf_counter() + warmup
@@ -84,9 +111,10 @@ def run(urls: list[str], *, headers: dict[str, str], concurrency: int, seconds: 
     per_client: list[tuple[list[float], int]] = []
     lock = threading.Lock()
 
-    def client(offset: int) -> None:
+    def client(index: int) -> None:
+        offset = index * len(requests) // concurrency
         latencies, errors = [], 0
-        conn = Connection(host, port)
+        conn = clients.connections[index] if clients else Connection(host, port)
         pending = cycle(requests[offset:] + requests[:offset])
         try:
             while (now := time.perf_counter()) < stop:
@@ -96,11 +124,12 @@ def run(urls: list[str], *, headers: dict[str, str], concurrency: int, seconds: 
                     latencies.append((done - now) * 1000)
                     errors += status != expect
         finally:
-            conn.close()
+            if clients is None:
+                conn.close()
             with lock:
                 per_client.append((latencies, errors))
 
-    threads = [threading.Thread(target=client, args=(i * len(requests) // concurrency,)) for i in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:

@@ -7,7 +7,8 @@
 Makes a fresh PostgreSQL database (CHARGEDESK_TEST_PG_ADMIN_URL, like the tests), grows the
 mirror in stages with server-side INSERT .. SELECT, and at each stage runs gunicorn (2 workers)
 and drives 8 concurrent keep-alive clients at GET /api/v1/sidebar/context (a sidebar token,
-a random customer's email each request) and, in the same run, at the bare GET /ping. Reports
+a random customer's email each request) and, in the same run and over the same connections,
+at the bare GET /ping. Reports
 p50/p99 latency and requests/s of both. Targets: context p99 <= 30 ms and >= 40% of ping's
 throughput, flat as the tables grow. Loopback only; every load phase is bounded in time.
 """
@@ -196,9 +197,14 @@ def measure_stage(env, args, customers: int, charges: int, token: str) -> dict:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         pids_of = lambda: server_pids(proc, env["CHARGEDESK_DATABASE_URL"])  # noqa: E731
         first = loadgen.once_each(list(dict.fromkeys(urls)), headers=headers, concurrency=args.concurrency)
-        opts = dict(headers=headers, concurrency=args.concurrency, seconds=args.seconds, warmup=args.warmup)
-        hello, hello_cpu = timed_run([f"{base}/ping"], pids_of, **opts)
-        context, context_cpu = timed_run(urls, pids_of, **opts)
+        clients = loadgen.Clients(base, args.concurrency)  # both endpoints over the same connections
+        try:
+            opts = dict(headers=headers, concurrency=args.concurrency, seconds=args.seconds, warmup=args.warmup,
+                        clients=clients)
+            hello, hello_cpu = timed_run([f"{base}/ping"], pids_of, **opts)
+            context, context_cpu = timed_run(urls, pids_of, **opts)
+        finally:
+            clients.close()
     finally:
         stop_server(proc)
     return {"customers": customers, "charges": charges, "shown": shown, "hello": hello, "context": context,
