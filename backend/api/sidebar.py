@@ -93,7 +93,7 @@ def context_in_one_round_trip(engine: Engine, claims: SidebarClaims, args) -> di
             principal = principal_from_row(claims, next(iter(rows.pop("agent")), None))
         if principal is None:
             raise ApiError(401, INVALID_TOKEN)
-        return assemble(reader, principal, query, rows)
+        return assemble(reader, principal, query, rows, as_json=True)
 
 
 def _opening(reader: PgReader, claims: SidebarClaims, query: ContextQuery):
@@ -110,7 +110,7 @@ def _context_in_session() -> dict:
     """API keys, and SQLite (the demo): the usual authentication, reads in an autocommit session."""
     db.use_autocommit()
     principal = authenticate()
-    return build_context(session(), principal, context_query(request.args))
+    return build_context(session(), principal, context_query(request.args), as_json=True)
 
 
 def context_query(args) -> ContextQuery:

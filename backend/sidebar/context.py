@@ -1,7 +1,8 @@
 """Build the sidebar's one view model: who matches the requester, and the chosen customer's billing.
 
-Plain dicts only, so every host can render it: HTML sidebars (Zendesk, Help Scout, Front) and
-Canvas Kit JSON (Intercom) read the same shape.
+Plain dicts, so every host can render it: HTML sidebars (Zendesk, Help Scout, Front) and Canvas
+Kit JSON (Intercom) read the same shape. Only callers that encode it straight to JSON ask for
+pre-built parts as orjson fragments (`as_json`).
 """
 from __future__ import annotations
 
@@ -40,11 +41,11 @@ class Match:
 
 
 def build_context(session: Session, principal: Principal, query: ContextQuery, *,
-                  pipeline: bool = True) -> dict[str, Any]:
+                  pipeline: bool = True, as_json: bool = False) -> dict[str, Any]:
     """The whole sidebar view for the requester's emails (and the agent's pick, if any), in the session."""
     reader = SessionReader(session, pipeline=pipeline)
     rows = reader.fetch(first_reads(principal.account_id, query, views.enabled(reader.dialect.name)))
-    return assemble(reader, principal, query, rows)
+    return assemble(reader, principal, query, rows, as_json=as_json)
 
 
 def first_reads(account_id: int, query: ContextQuery, prebuilt: bool) -> dict[str, dict]:
@@ -62,9 +63,11 @@ def first_reads(account_id: int, query: ContextQuery, prebuilt: bool) -> dict[st
     return wanted
 
 
-def assemble(reader, principal: Principal, query: ContextQuery, rows: dict[str, list]) -> dict[str, Any]:
+def assemble(reader, principal: Principal, query: ContextQuery, rows: dict[str, list], *,
+             as_json: bool = False) -> dict[str, Any]:
     """The view from the first round trip's rows; reads the selected customer's billing if it is
-    not pre-built (one more round trip, and the body is kept for next time)."""
+    not pre-built (one more round trip, and the body is kept for next time). With `as_json`
+    (callers that encode it with orjson right away) pre-built parts may be orjson.Fragment."""
     account = next(iter(rows["account"]), None)
     matches = _matches(rows.get("matches") or rows.get("matches_one") or ())
     selected = _select(query.customer_id, matches, rows.get("customer"))
@@ -78,9 +81,10 @@ def assemble(reader, principal: Principal, query: ContextQuery, rows: dict[str, 
         "customer": None, "runs": [], "empty": None,
     }
     if selected is not None:
-        billing = _prebuilt_billing if views.enabled(reader.dialect.name) else _live_billing
-        view["customer"], view["runs"] = billing(reader, principal, selected.row, rows)
-        view["customer"] |= _match_fields(selected)
+        if views.enabled(reader.dialect.name):
+            view["customer"], view["runs"] = _prebuilt_billing(reader, principal, selected, rows, as_json)
+        else:
+            view["customer"], view["runs"] = _live_billing(reader, principal, selected, rows)
     elif not matches:
         view["empty"] = empty_state(query.emails)
     return view
@@ -94,17 +98,20 @@ def _detail(reader, account_id: int, customer_id: int, rows: dict[str, list]) ->
     return reader.fetch(q.detail_params(account_id, customer_id))
 
 
-def _live_billing(reader, principal: Principal, row: Row, rows: dict[str, list]):
-    return customer_detail(principal, row, _detail(reader, principal.account_id, row.id, rows))
+def _live_billing(reader, principal: Principal, match: Match, rows: dict[str, list]):
+    row = match.row
+    customer, runs = customer_detail(principal, row, _detail(reader, principal.account_id, row.id, rows))
+    return customer | _match_fields(match), runs
 
 
-def _prebuilt_billing(reader, principal: Principal, row: Row, rows: dict[str, list]):
+def _prebuilt_billing(reader, principal: Principal, match: Match, rows: dict[str, list], as_json: bool):
     """The customer's pre-built billing; built from live reads, and kept, if there is none."""
+    row = match.row
     body = views.current_body(row)
     if body is None:
         body = views.build(principal.account_id, row, _detail(reader, principal.account_id, row.id, rows))
         views.store(reader.raw, principal.account_id, row, body)
-    return views.personalize(body, principal, row)
+    return views.personalize(body, principal, row, _match_fields(match), as_json=as_json)
 
 
 def _matches(rows) -> dict[int, Match]:
