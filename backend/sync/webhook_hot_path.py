@@ -59,8 +59,8 @@ class WebhookHotPath:
 
     def _body(self, environ) -> bytes | None:
         """The whole body if its length is declared and within the app's limit; else None (unread)."""
-        declared = environ.get("CONTENT_LENGTH", "")
-        if not declared.isdigit() or int(declared) > self.app.config["MAX_CONTENT_LENGTH"]:
+        declared, limit = environ.get("CONTENT_LENGTH", ""), self.app.config.get("MAX_CONTENT_LENGTH")
+        if not declared.isdigit() or (limit is not None and int(declared) > limit):
             return None
         if environ.get("HTTP_TRANSFER_ENCODING") or environ.get("HTTP_CONTENT_ENCODING"):
             return None
