@@ -95,7 +95,8 @@ def test_refused_agents_and_tokens_are_flasks_401(paths, billing, agent_headers)
         s.execute(update(User).where(User.email.like("agent%")).values(disabled_at=datetime.now(timezone.utc)))
     status, _, _, challenge, body = both(paths, "email=ada@example.com", headers)
     assert status == 401 and challenge and b'"code":401' in body.replace(b" ", b"")
-    forged = {"Authorization": headers["Authorization"][:-2] + "xx"}
+    head, _, signature = headers["Authorization"].rpartition(".")
+    forged = {"Authorization": f"{head}.{'B' if signature[0] != 'B' else 'C'}{signature[1:]}"}
     assert both(paths, "email=ada@example.com", forged)[0] == 401
     assert handed_over == ["email=ada@example.com", "email=ada@example.com"]
 
