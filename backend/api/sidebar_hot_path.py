@@ -12,7 +12,6 @@ OpenAPI, and the hot path can only ever answer what that route would (tests comp
 """
 from __future__ import annotations
 
-import logging
 from urllib.parse import parse_qsl
 
 import orjson
@@ -24,45 +23,34 @@ from werkzeug.exceptions import HTTPException
 from .. import db
 from ..auth.sidebar_tokens import TOKEN_PREFIX, read_sidebar_token
 from ..sidebar.context import CustomerNotFound
+from ..web.hot_path import HotPath
 from .sidebar import context_in_one_round_trip
 
-log = logging.getLogger(__name__)
 PATH = "/api/v1/sidebar/context"
 BEARER = "Bearer " + TOKEN_PREFIX
 
 
-class SidebarContextHotPath:
-    """WSGI middleware: the sidebar context's successful answers, else the wrapped app."""
+class SidebarContextHotPath(HotPath):
+    """The sidebar context's successful answers (see backend.web.hot_path)."""
+
+    handed_over = (HTTPException, CustomerNotFound)  # Flask's route words the 404
 
     def __init__(self, app: Flask, wsgi_app):
-        self.app = app
+        super().__init__(app, wsgi_app)
         self.engine = db.engine_of(app)
-        self.wrapped = wsgi_app
-
-    def __call__(self, environ, start_response):
-        body = None
-        if (environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET"
-                and environ.get("HTTP_AUTHORIZATION", "").startswith(BEARER)):
-            body = self.answer(environ)
-        if body is None:
-            return self.wrapped(environ, start_response)
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
 
     def answer(self, environ) -> bytes | None:
         """The 200 body, or None for Flask to answer (a bad token or query, a refused agent ...).
         No app context is pushed: nothing on this path needs one."""
+        if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET"
+                or not environ.get("HTTP_AUTHORIZATION", "").startswith(BEARER)):
+            return None
         claims = read_sidebar_token(environ["HTTP_AUTHORIZATION"][len("Bearer "):],
                                     secret_key=self.app.config["SECRET_KEY"])
         if claims is None:
             return None
-        try:
-            return orjson.dumps(context_in_one_round_trip(self.engine, claims, query_args(environ)))
-        except (HTTPException, CustomerNotFound):
-            return None
-        except Exception:  # noqa: BLE001 - Flask retries the read and reports what persists
-            log.warning("sidebar hot path failed; handing the request to Flask", exc_info=True)
-            return None
+        return self.attempt(
+            lambda: orjson.dumps(context_in_one_round_trip(self.engine, claims, query_args(environ))))
 
 
 def query_args(environ) -> ImmutableMultiDict:

@@ -11,51 +11,36 @@ delivery is a duplicate). Tests compare the two paths.
 from __future__ import annotations
 
 import io
-import logging
 import re
 
 from flask import Flask
-from werkzeug.exceptions import HTTPException
 
+from ..web.hot_path import HotPath
 from .webhooks import accept
 
-log = logging.getLogger(__name__)
 # The Flask rule's shape (/webhooks/<kind>/<int:connection_id>), narrowed to what it surely matches.
 ROUTE = re.compile(r"/webhooks/([a-z][a-z0-9_]{0,31})/([1-9][0-9]{0,17})\Z")
 
 
-class WebhookHotPath:
-    """WSGI middleware: stored deliveries are answered here, everything else by the wrapped app."""
+class WebhookHotPath(HotPath):
+    """Stored deliveries are answered here (see backend.web.hot_path)."""
 
-    def __init__(self, app: Flask, wsgi_app):
-        self.app = app
-        self.wrapped = wsgi_app
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") == "POST":
-            route = ROUTE.match(environ.get("PATH_INFO", ""))
-            if route is not None:
-                answer = self.receive(environ, route.group(1), int(route.group(2)))
-                if answer is not None:
-                    start_response("200 OK", [("Content-Type", "application/json"),
-                                              ("Content-Length", str(len(answer)))])
-                    return [answer]
-        return self.wrapped(environ, start_response)
-
-    def receive(self, environ, kind: str, connection_id: int) -> bytes | None:
+    def answer(self, environ) -> bytes | None:
         """The answer to a stored delivery, or None for Flask to answer (the body is put back)."""
+        route = ROUTE.match(environ.get("PATH_INFO", "")) if environ.get("REQUEST_METHOD") == "POST" else None
+        if route is None:
+            return None
         body = self._body(environ)
         if body is None:
             return None
         environ["wsgi.input"] = io.BytesIO(body)  # for Flask, should it answer after all
-        try:
+        kind, connection_id = route.group(1), int(route.group(2))
+
+        def store() -> bytes:
             with self.app.app_context():
                 return accept(kind, connection_id, body, environ)
-        except HTTPException:
-            return None
-        except Exception:  # noqa: BLE001 - Flask runs it again and reports what persists
-            log.warning("webhook hot path failed; handing the delivery to Flask", exc_info=True)
-            return None
+
+        return self.attempt(store)
 
     def _body(self, environ) -> bytes | None:
         """The whole body if its length is declared and within the app's limit; else None (unread)."""
@@ -64,8 +49,9 @@ class WebhookHotPath:
             return None
         if environ.get("HTTP_TRANSFER_ENCODING") or environ.get("HTTP_CONTENT_ENCODING"):
             return None
-        body = environ["wsgi.input"].read(int(declared))
-        if len(body) != int(declared):  # the client went away mid-body
+        length = int(declared)
+        body = environ["wsgi.input"].read(length)
+        if len(body) != length:  # the client went away mid-body
             environ["wsgi.input"] = io.BytesIO(body)
             return None
         return body

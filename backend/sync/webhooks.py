@@ -48,12 +48,12 @@ def accept(kind: str, connection_id: int, body: bytes, environ: dict) -> bytes:
             raise ApiError(404, f"no {kind} connection {connection_id}") from None
         raise
     # A duplicate (the same event id again) was stored before: nothing more to store.
-    return STORED if new else DUPLICATE
+    return _STORED if new else _DUPLICATE
 
 
 # The two answers, encoded once (jsonify per request was ~4% of a delivery's CPU).
-STORED = json.dumps({"received": True, "duplicate": False}).encode()
-DUPLICATE = json.dumps({"received": True, "duplicate": True}).encode()
+_STORED = json.dumps({"received": True, "duplicate": False}).encode()
+_DUPLICATE = json.dumps({"received": True, "duplicate": True}).encode()
 
 
 def _verified(kind: str, connection_id: int, headers, body: bytes) -> tuple[int, GatewayEvent]:
