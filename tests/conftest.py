@@ -25,16 +25,15 @@ PG_ADMIN_URL = os.environ.get(
 REDIS_SERVER_URL = os.environ.get("CHARGEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
 
 
-def _claim_redis_db() -> str:
-    """A Redis database index no other test run is using (runs on one machine stay apart)."""
-    for index in range(15, 0, -1):
-        url = f"{REDIS_SERVER_URL}/{index}"
-        if Redis.from_url(url).set("chargedesk:test-run", os.getpid(), nx=True, ex=3 * 3600):
-            return url
-    raise RuntimeError("no free Redis database for this test run")
+def _redis_db_url() -> str:
+    """This process's own database on the run's Redis server (one per pytest-xdist worker).
+
+    The server is private to the run (scripts/test starts one), so nothing needs claiming."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")
+    return f"{REDIS_SERVER_URL}/{int(worker.removeprefix('gw')) + 2}"
 
 
-REDIS_URL = _claim_redis_db()
+REDIS_URL = _redis_db_url()
 SECRET_KEY = secrets.token_urlsafe(48)
 ENCRYPTION_KEY = Fernet.generate_key().decode()
 
@@ -127,7 +126,6 @@ def _clean_state(request):
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
-    redis.set("chargedesk:test-run", os.getpid(), ex=3 * 3600)  # keep our claim on this database
 
 
 @pytest.fixture
