@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..crypto import EncryptedJSON
@@ -43,6 +43,9 @@ class User(IdMixin, TenantMixin, TimestampMixin, Base):
     # NULL means the role's default (owners and admins unlimited).
     refund_limit_minor: Mapped[int | None]
     disabled_at: Mapped[datetime | None]
+    # Admin UI sessions carry the generation they were opened under; signing out bumps it, so
+    # every session cookie issued before (a copied one too) stops working at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"), nullable=False)
 
 
 class AgentIdentity(IdMixin, TenantMixin, TimestampMixin, Base):
