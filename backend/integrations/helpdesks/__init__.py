@@ -1,17 +1,26 @@
-"""Helpdesks: the client contract and a registry keyed by helpdesk name (like gateways)."""
+"""Helpdesks: the host contract (host.py) and the registry keyed by helpdesk kind (like gateways).
+
+The registry maps a kind to the import path of its HelpdeskHost, imported on first use, so a
+deployment that only uses Zendesk never imports another helpdesk's SDK. This is the one place
+that knows which helpdesks exist; nothing else branches on a helpdesk's kind.
+Adding a helpdesk = one line in _HOSTS (see README, "Adding a helpdesk").
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Any, Callable, ClassVar, Mapping, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Protocol, runtime_checkable
 
+if TYPE_CHECKING:
+    from .host import HelpdeskHost
+
+_HOSTS: dict[str, str] = {
+    "zendesk": "backend.integrations.helpdesks.zendesk.host:ZendeskHost",
+}
+_loaded_hosts: dict[str, "HelpdeskHost"] = {}
+# The API client class by kind, for code written before the host contract (tests, scripts).
 _CLIENTS: dict[str, str] = {
     "zendesk": "backend.integrations.helpdesks.zendesk.client:ZendeskHelpdesk",
-}
-# Per helpdesk: post a note for a stored installation (token refresh under a lock, saving the
-# rotated tokens, marking the installation reconnect_required when the grant was revoked).
-_NOTE_POSTERS: dict[str, str] = {
-    "zendesk": "backend.integrations.helpdesks.zendesk.installations:post_private_note",
 }
 
 
@@ -48,7 +57,23 @@ class HelpdeskClient(Protocol):
 
 
 def helpdesk_names() -> tuple[str, ...]:
-    return tuple(sorted(_CLIENTS))
+    """Every registered helpdesk kind, sorted."""
+    return tuple(sorted(_HOSTS))
+
+
+def register_host(kind: str, import_path: str) -> None:
+    """Add or replace a helpdesk host (plugins, tests)."""
+    _HOSTS[kind] = import_path
+    _loaded_hosts.pop(kind, None)
+
+
+def helpdesk_host(kind: str) -> "HelpdeskHost":
+    """The host registered under `kind` (one stateless instance per process); HelpdeskError if none."""
+    if kind not in _loaded_hosts:
+        if kind not in _HOSTS:
+            raise HelpdeskError(f"unknown helpdesk {kind!r}; known: {', '.join(helpdesk_names())}")
+        _loaded_hosts[kind] = _resolve(_HOSTS, kind)()
+    return _loaded_hosts[kind]
 
 
 def _resolve(table: dict[str, str], name: str):
@@ -60,16 +85,21 @@ def _resolve(table: dict[str, str], name: str):
 
 
 def helpdesk_client_class(name: str) -> type:
+    """The API client class of a kind listed in _CLIENTS (new code asks helpdesk_host(kind).api)."""
     return _resolve(_CLIENTS, name)
 
 
 def post_private_note(kind: str, *, installation_id: int, ticket_id: str, body: str) -> None:
     """An internal note on a ticket of a stored installation; HelpdeskError says if retryable.
 
-    Helpdesks with OAuth upkeep register a poster; others get a client built from the stored row.
+    The host does the upkeep: token refresh under a lock, saving rotated tokens, marking the
+    installation reconnect_required when the grant was revoked. A kind with only a client class
+    (no host) gets that client built from the stored row.
     """
-    poster = _resolve(_NOTE_POSTERS, kind) if kind in _NOTE_POSTERS else _post_with_stored_config
-    poster(installation_id=installation_id, ticket_id=ticket_id, body=body)
+    if kind in _HOSTS or kind not in _CLIENTS:
+        helpdesk_host(kind).post_private_note(installation_id=installation_id, ticket_id=ticket_id, body=body)
+        return
+    _post_with_stored_config(installation_id=installation_id, ticket_id=ticket_id, body=body)
 
 
 def _post_with_stored_config(*, installation_id: int, ticket_id: str, body: str) -> None:
@@ -86,4 +116,13 @@ def _post_with_stored_config(*, installation_id: int, ticket_id: str, body: str)
 
 
 def build_helpdesk_client(name: str, config: HelpdeskConfig) -> HelpdeskClient:
-    return helpdesk_client_class(name)(config)
+    """The API client of one installation (a kind's legacy client class if listed, else its host's)."""
+    if name in _CLIENTS:
+        return helpdesk_client_class(name)(config)
+    return helpdesk_host(name).api(config)
+
+
+__all__ = [
+    "HelpdeskClient", "HelpdeskConfig", "HelpdeskError", "build_helpdesk_client", "helpdesk_client_class",
+    "helpdesk_host", "helpdesk_names", "post_private_note", "register_host",
+]
