@@ -15,13 +15,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import api, crypto, db, jobs
     from .api import sidebar_hot_path
     from .sync import webhook_hot_path
-    from .web import health, home
+    from .web import edge, health, home, security_headers
 
     settings = load_settings(overrides)
     app = Flask(__name__, instance_path=str(settings.instance_path), template_folder="web/templates")
     app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings, JSON_SORT_KEYS=False,
                       MAX_CONTENT_LENGTH=5 * 1024 * 1024)
     app.config.update((overrides or {}).get("FLASK", {}))
+    edge.init_app(app)  # bounded <int:> converters: before any route is added
+    security_headers.init_app(app)
     logging.basicConfig(level=logging.INFO if settings.env != "test" else logging.WARNING)
     logging.getLogger("stripe").setLevel(logging.WARNING)  # it logs every request at INFO
     crypto.configure(settings.encryption_keys)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from ..actions import ACTION_KINDS, ActionRejected
 from ..actions.approvals import decide
@@ -23,6 +23,7 @@ from ..models.operations import RUN_STATUSES
 from ..tenancy import TenantScope
 from .auth import current_principal, require_auth
 from .errors import ApiError
+from .fields import Int64
 
 blp = Blueprint("actions", __name__, url_prefix="/api/v1", description="One-click actions")
 
@@ -34,14 +35,26 @@ class SourceSchema(Schema):
 
 class ActionCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ACTION_KINDS))
-    target = fields.Integer(required=True, strict=True, metadata={"description": "Our id of the object"})
+    target = Int64(required=True, strict=True, metadata={"description": "Our id of the object"})
     target_type = fields.String(validate=validate.OneOf(("charge", "subscription", "customer", "invoice")))
     params = fields.Dict(load_default=dict)
     reason = fields.String(allow_none=True, validate=validate.Length(max=64))
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    idempotency_key = fields.String(validate=validate.Length(1, 200),
+    idempotency_key = fields.String(required=True, validate=validate.Length(1, 200),
                                     metadata={"description": "Or the Idempotency-Key header"})
     source = fields.Nested(SourceSchema, load_default=dict)
+
+    @pre_load
+    def key_from_header(self, body, **_kwargs):
+        """The Idempotency-Key header stands in for a body without idempotency_key."""
+        header = request.headers.get("Idempotency-Key")
+        if isinstance(body, dict) and header and "idempotency_key" not in body:
+            return {**body, "idempotency_key": header}
+        return body
+
+
+IDEMPOTENCY_HEADER = {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
+                      "description": "Instead of idempotency_key in the body"}
 
 
 class Decision(Schema):
@@ -106,6 +119,7 @@ class ActionCollection(MethodView):
 
     @blp.arguments(ActionCreate)
     @blp.response(202, RunSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     def post(self, body):
         """Validate and queue an action; the same idempotency_key returns the same run (200)."""
         try:

@@ -5,6 +5,7 @@ GET /api/v1/audit.csv?...   the same filters, the whole trail as a CSV download
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timezone
 
 from flask import Response, stream_with_context
@@ -16,22 +17,24 @@ from ..audit.query import AuditFilter, csv_lines, entry_view, page
 from ..db import session
 from .auth import current_principal, require_auth
 from .errors import ApiError
+from .fields import INT64_MAX, Int64
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit trail")
 READER_ROLES = ("owner", "admin", "viewer")
 
 
 class AuditQuery(Schema):
-    user_id = fields.Integer(metadata={"description": "Entries by this user"})
+    user_id = Int64(metadata={"description": "Entries by this user"})
     event = fields.String(metadata={"description": "Exact event (action.succeeded) or a prefix with * (action.*)"})
     kind = fields.String(metadata={"description": "Action kind, e.g. refund"})
-    customer_id = fields.Integer()
+    customer_id = Int64()
     since = fields.AwareDateTime(default_timezone=timezone.utc,
                                  metadata={"description": "ISO 8601 (UTC if no offset), inclusive"})
     until = fields.AwareDateTime(default_timezone=timezone.utc,
                                  metadata={"description": "ISO 8601 (UTC if no offset), exclusive"})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
-    cursor = fields.String(metadata={"description": "next_cursor of the previous page"})
+    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,19}$", error="Not a cursor of this API."),
+                           metadata={"description": "next_cursor of the previous page"})
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
@@ -55,17 +58,35 @@ def _reader_account() -> int:
 
 
 def _cursor(raw: str | None) -> int | None:
+    """A page's next_cursor (ASCII digits only: str.isdigit() also takes '²'); past the largest
+    sequence number it means "from the newest"."""
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ApiError(422, "cursor must be the next_cursor of a previous page.", {"cursor": ["Invalid."]})
-    return int(raw)
+    return min(int(raw), INT64_MAX)
 
 
 def _csv(account_id: int, f: AuditFilter) -> Response:
-    body = stream_with_context(csv_lines(session(), account_id, f))
-    return Response(body, mimetype="text/csv",
+    """The CSV once its query has run: a failure is an error status, not a 200 cut after the header."""
+    lines = csv_lines(session(), account_id, f)
+    started = [next(lines), *_first_row(lines)]
+
+    def rest() -> Iterator[str]:
+        yield from started
+        yield from lines
+
+    return Response(stream_with_context(rest()), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+
+
+def _first_row(lines: Iterator[str]) -> list[str]:
+    """Runs the query (the generator executes it for its first row); [] when nothing matches."""
+    row = next(lines, None)
+    return [] if row is None else [row]
+
+
+CSV_CONTENT = {"text/csv": {"schema": {"type": "string"}}}
 
 
 @blp.route("/audit")
@@ -73,8 +94,8 @@ class AuditCollection(MethodView):
     decorators = [require_auth]
 
     @blp.arguments(AuditQuery, location="query")
-    @blp.response(200, AuditPage)
-    @blp.alt_response(200, description="CSV when format=csv", content_type="text/csv")
+    @blp.response(200, AuditPage, description="A page of entries; with format=csv, all of them as CSV")
+    @blp.doc(responses={"200": {"content": CSV_CONTENT}})
     def get(self, args):
         """Audit entries of the account, newest first; `format=csv` exports all matching entries."""
         account_id, f = _reader_account(), _filter(args)
@@ -89,7 +110,7 @@ class AuditCsv(MethodView):
     decorators = [require_auth]
 
     @blp.arguments(AuditQuery, location="query")
-    @blp.alt_response(200, description="All matching entries, oldest first", content_type="text/csv")
+    @blp.doc(responses={"200": {"description": "All matching entries, oldest first", "content": CSV_CONTENT}})
     def get(self, args):
         """The filtered trail as CSV (spreadsheet-safe)."""
         return _csv(_reader_account(), _filter(args))

@@ -17,14 +17,16 @@ from ..models import (
 from ..tenancy import TenantScope
 from .auth import current_principal, require_auth
 from .errors import ApiError
+from .fields import Int64
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Mirrored customers")
 
 
 class CustomerQuery(Schema):
-    email = fields.Str(metadata={"description": "Any address of the customer (case-insensitive)"})
+    email = fields.Str(validate=validate.Length(1, 320),
+                       metadata={"description": "Any address of the customer (case-insensitive)"})
     limit = fields.Int(load_default=50, validate=validate.Range(1, 200))
-    after = fields.Int(metadata={"description": "Cursor: the last id of the previous page"})
+    after = Int64(metadata={"description": "Cursor: the last id of the previous page"})
 
 
 class CustomerSummary(Schema):
@@ -40,7 +42,7 @@ class CustomerSummary(Schema):
 
 class CustomerList(Schema):
     data = fields.List(fields.Nested(CustomerSummary))
-    next_after = fields.Int(allow_none=True)
+    next_after = Int64(allow_none=True)
 
 
 class CustomerDetail(CustomerSummary):

@@ -23,6 +23,15 @@ def error_body(status: int, message: str, errors: dict | None = None) -> dict:
     return {"code": status, "message": message, "errors": errors or {}}
 
 
+def field_names(errors: dict, prefix: str = "") -> list[str]:
+    """Dotted names of the fields in marshmallow's nested messages ({"json": {"target": [...]}})."""
+    names: list[str] = []
+    for key, value in errors.items():
+        name = f"{prefix}.{key}" if prefix and prefix not in ("json", "query", "form", "headers") else str(key)
+        names.extend(field_names(value, name) if isinstance(value, dict) else [name])
+    return names
+
+
 def _wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
@@ -33,7 +42,7 @@ def _handle_http(exc: HTTPException):
     errors = getattr(exc, "errors", None) or (getattr(exc, "data", None) or {}).get("messages") or {}
     message = exc.description or exc.name
     if errors and message == exc.__class__.description:
-        message = "The request has invalid fields; see errors."
+        message = f"The request has invalid fields: {', '.join(field_names(errors))}; see errors."
     resp = jsonify(error_body(exc.code or 500, message, errors))
     resp.status_code = exc.code or 500
     if exc.code == 401:

@@ -18,6 +18,7 @@ from ..sidebar.queries import AGENT_PREFIX
 from ..sidebar.context import CustomerNotFound, assemble, first_reads
 from .auth import INVALID_TOKEN, authenticate, bearer_token, current_principal, require_auth
 from .errors import ApiError
+from .fields import Int64
 
 blp = Blueprint("sidebar", __name__, url_prefix="/api/v1/sidebar", description="Sidebar billing context")
 MAX_EMAILS = 20
@@ -28,13 +29,13 @@ class ContextArgs(Schema):
                         validate=validate.Length(max=MAX_EMAILS),
                         metadata={"description": "A requester address; repeat for several (case-insensitive)"})
     ticket = fields.Str(validate=validate.Length(max=64), metadata={"description": "The helpdesk ticket id"})
-    customer_id = fields.Int(validate=validate.Range(min=1),
-                             metadata={"description": "The customer the agent picked among several matches"})
+    customer_id = Int64(validate=validate.Range(min=1),
+                        metadata={"description": "The customer the agent picked among several matches"})
 
 
 class LinkArgs(Schema):
     email = fields.Str(required=True, validate=validate.Length(max=320))
-    customer_id = fields.Int(required=True, validate=validate.Range(min=1))
+    customer_id = Int64(required=True, validate=validate.Range(min=1))
 
 
 class LinkOut(Schema):

@@ -3,7 +3,8 @@
 A hot path runs the same function as its Flask route and answers only a JSON 200. Anything it
 does not answer (another route, an odd request, an error, a failure) goes to the wrapped app
 untouched, so Flask stays the one place that renders errors, and the route can only ever answer
-what Flask would. Flask's request hooks do not run for the answers given here.
+what Flask would. Flask's request hooks do not run for the answers given here, so the hot path
+adds the same security headers itself and hands Flask every request its edge check would refuse.
 """
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import logging
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
+
+from .edge import odd_environ
+from .security_headers import HOT_PATH_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +30,11 @@ class HotPath:
         self.wrapped = wsgi_app
 
     def __call__(self, environ, start_response):
-        body = self.answer(environ)
+        body = None if odd_environ(environ) else self.answer(environ)
         if body is None:
             return self.wrapped(environ, start_response)
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                  *HOT_PATH_HEADERS])
         return [body]
 
     def answer(self, environ) -> bytes | None:
