@@ -91,10 +91,19 @@ class InboundWebhook(IdMixin, TenantMixin, Base):
 
 
 class Document(IdMixin, TenantMixin, TimestampMixin, Base):
-    """A receipt or invoice we rendered; `number` is gapless per (account, kind)."""
+    """A receipt, invoice or credit note we issued; `number` is gapless per (account, kind).
+
+    `source` names the money event ("<connection id>:<gateway external id>" of the charge or
+    refund): one document per (account, kind, source), whoever races to issue it.
+    """
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("account_id", "kind", "number", name="uq_documents_number"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "kind", "number", name="uq_documents_number"),
+        UniqueConstraint("account_id", "kind", "source", name="uq_documents_source"),
+        Index("ix_documents_account_customer", "account_id", "customer_id"),
+        Index("ix_documents_account_charge", "account_id", "charge_id"),
+    )
 
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # receipt | invoice | credit_note
     number: Mapped[int] = mapped_column(nullable=False)
@@ -107,6 +116,18 @@ class Document(IdMixin, TenantMixin, TimestampMixin, Base):
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     sent_to: Mapped[str | None] = mapped_column(String(320))
     sent_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(300), nullable=False)
+    refund_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("refunds.id", ondelete="SET NULL"))
+    reverses_document_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("documents.id", ondelete="SET NULL"))  # a credit note's receipt
+    locale: Mapped[str] = mapped_column(String(16), nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict, nullable=False)  # what the PDF shows, frozen
+    storage_key: Mapped[str | None] = mapped_column(String(300))  # set once the PDF is stored
+    rendered_at: Mapped[datetime | None]
+    auto_send: Mapped[bool] = mapped_column(default=True, nullable=False)  # False: backfilled, never emailed
+    send_status: Mapped[str] = mapped_column(String(16), default="unsent", nullable=False)
+    send_attempts: Mapped[int] = mapped_column(default=0, nullable=False)
+    send_error: Mapped[str | None]
 
 
 class DocumentCounter(TenantMixin, Base):

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..db import upsert_insert
+from ..documents.hooks import note_money_events
 from ..emails import normalize_email
 from ..integrations.gateways.records import (
     BillingRecord, ChargeRecord, CustomerRecord, DisputeRecord, InvoiceRecord, ObjectKind,
@@ -62,6 +63,7 @@ def upsert_records(session: Session, connection: GatewayConnection, records: Ite
             written[model.__tablename__] = _upsert_batch(session, connection, model, batch, action_run_id,
                                                          returning=want_ids or model in _IDS_NEEDED,
                                                          adopt=want_ids)
+    note_money_events(session, connection, by_type.get(ChargeRecord, ()), by_type.get(RefundRecord, ()))
     return written
 
 

@@ -1,0 +1,51 @@
+"""Jobs: issue a document for a money event, render it, send it. Each is safe to run twice."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from .. import jobs
+from ..db import session
+from ..models import Account, Charge, GatewayConnection, Refund
+from .issue import CREDIT_NOTE, RECEIPT, DocumentError, issue_credit_note, issue_receipt, is_live
+
+log = logging.getLogger(__name__)
+MODEL = {RECEIPT: Charge, CREDIT_NOTE: Refund}
+
+
+def documents_settings(account: Account) -> dict:
+    return (account.settings or {}).get("documents") or {}
+
+
+@jobs.job
+def issue_document(key) -> int | None:
+    """(kind, connection id, external id) -> the document's id; raises to be retried when out of order."""
+    kind, connection_id, external_id = key
+    s = session()
+    connection = s.get(GatewayConnection, connection_id)
+    if connection is None:
+        return None
+    model = MODEL[kind]
+    row = s.scalars(select(model).where(model.connection_id == connection_id,
+                                        model.external_id == external_id)).one_or_none()
+    if row is None:
+        raise DocumentError(f"{kind} for {external_id}: not in the mirror yet", retryable=True)
+    account = s.get(Account, connection.account_id)
+    if documents_settings(account).get("auto_issue") is False or not is_live(row.gateway_created_at, connection):
+        return None
+    if row.status != "succeeded":
+        return None  # a later event may still make it succeed; that event queues it again
+    issued = (issue_receipt if kind == RECEIPT else issue_credit_note)(s, row, auto_send=True)
+    after_issue(issued.document.id)
+    return issued.document.id
+
+
+def after_issue(document_id: int) -> None:
+    """Render now (the number is already committed), then queue the email if the account wants it."""
+    from .delivery import queue_send
+    from .store import ensure_pdf
+
+    doc = ensure_pdf(document_id)
+    if doc is not None and doc.auto_send and doc.send_status == "unsent":
+        queue_send(doc)
