@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..auth.principal import Principal
@@ -28,6 +30,9 @@ from .targets import customer_id_of, load_target, resolve_target_type
 
 log = logging.getLogger(__name__)
 DEFAULT_REASON_CODES = ("duplicate", "fraudulent", "requested_by_customer", "other")
+TRANSIENT_SQLSTATES = ("40001", "40P01")  # serialization_failure, deadlock_detected
+INTAKE_ATTEMPTS = 4
+RETRY_PAUSE_SECONDS = 0.05  # jittered: up to 50 ms, 100 ms, 150 ms between attempts
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,38 @@ class ActionRequest:
 
 
 def submit_action(session: Session, principal: Principal, request: ActionRequest) -> tuple[ActionRun, bool]:
-    """(run, created). Raises ActionRejected (4xx) before anything is written."""
+    """(run, created). Raises ActionRejected (4xx) before anything is written.
+
+    A transaction the database aborted to break a deadlock or a serialization conflict left
+    nothing behind, so it is run again (a few times, after a short random pause); if it still
+    cannot get through, a 503 asks the caller to try again rather than failing with a 500."""
     check_can_act(principal)
+    for attempt in range(1, INTAKE_ATTEMPTS + 1):
+        try:
+            return _submit_once(session, principal, request)
+        except OperationalError as exc:
+            session.rollback()
+            if not is_transient(exc):
+                raise
+            log.warning("action intake aborted by the database (%s), attempt %d of %d",
+                        _sqlstate(exc), attempt, INTAKE_ATTEMPTS)
+            if attempt < INTAKE_ATTEMPTS:
+                time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
+    raise ActionRejected(503, "Too many actions are being submitted in this account right now; nothing was "
+                              "recorded. Send the same request again in a moment.")
+
+
+def is_transient(exc: OperationalError) -> bool:
+    """A serialization failure or a deadlock: the database rolled back; running again is safe."""
+    return _sqlstate(exc) in TRANSIENT_SQLSTATES
+
+
+def _sqlstate(exc: OperationalError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+
+
+def _submit_once(session: Session, principal: Principal, request: ActionRequest) -> tuple[ActionRun, bool]:
+    """One attempt: replay a known key, or validate and record a new run, then queue it."""
     existing = _replay(session, principal.account_id, request)
     if existing is not None:
         return existing, False

@@ -1,7 +1,14 @@
 """The per-account hash chain: each entry's hash covers its fields and the previous entry's hash.
 
-Appends are serialized per account (the account row is locked FOR UPDATE on PostgreSQL; SQLite
-serializes writers anyway), so `seq` is gapless and `prev_hash` always names the entry before.
+Appends are serialized per account (the account row is locked FOR NO KEY UPDATE on PostgreSQL;
+SQLite serializes writers anyway), so `seq` is gapless and `prev_hash` always names the entry before.
+
+Why NO KEY UPDATE and not FOR UPDATE: every insert of a row that references the account (an
+action run, an audit entry, a customer view made by the 0003 triggers) takes FOR KEY SHARE on the
+account row through its foreign key. FOR UPDATE conflicts with that, so two transactions that
+each inserted a run and then appended to the chain waited on each other: a deadlock. FOR NO KEY
+UPDATE does not conflict with FOR KEY SHARE, and still conflicts with itself, which is all the
+chain needs.
 """
 from __future__ import annotations
 
@@ -43,7 +50,7 @@ def entry_hash(entry: AuditEntry) -> str:
 
 
 # Built once: the three statements of an append (constructing them costs more than running them).
-_LOCK = select(Account.id).where(Account.id == bindparam("account_id")).with_for_update()
+_LOCK = select(Account.id).where(Account.id == bindparam("account_id")).with_for_update(key_share=True)
 _HEAD = (select(AuditEntry.seq, AuditEntry.entry_hash).where(AuditEntry.account_id == bindparam("account_id"))
          .order_by(AuditEntry.seq.desc()).limit(1))
 _INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)

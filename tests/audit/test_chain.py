@@ -130,3 +130,23 @@ def test_verify_finds_a_deleted_entry(ctx, account):
 def test_verify_of_an_unknown_account_is_one_line_error(ctx, account, worker_env):
     result = run_cli(["audit", "verify", "nope"], worker_env)
     assert result.returncode == 1 and result.stderr.startswith("chargedesk: error: no account")
+
+
+def test_append_does_not_wait_for_a_transaction_that_references_the_account(ctx, account, database_url):
+    """Inserting a row that references the account (an action run ...) takes FOR KEY SHARE on the
+    account row. The chain's lock must not conflict with it, or two transactions that each insert
+    and then audit deadlock (issue 21): here the other transaction holds its KEY SHARE throughout."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("+psycopg", "")) as other:
+        other.execute("SELECT id FROM accounts WHERE id = %s FOR KEY SHARE", (account.id,))
+        with transaction() as s:
+            s.execute(text("SET LOCAL lock_timeout = '2s'"))
+            _append_in(s, account.id, 99)
+        other.rollback()
+    assert audit.verify_chain(session(), account.id).line() == "ok: 2 entries"
+
+
+def _append_in(s, account_id: int, n: int) -> None:
+    audit.append(s, account_id=account_id, event="action.requested", actor=ACTOR, reason="duplicate",
+                 subject_type="action_run", subject_id=f"run-{n}", details={"kind": "refund"})
