@@ -6,6 +6,7 @@ session). A job is enqueued under a stable id, so asking twice for the same work
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import queue as stdlib_queue
 import threading
@@ -134,15 +135,45 @@ class RQBackend:
     def ping(self) -> bool:
         return bool(self.redis.ping())
 
-    def raise_flag(self, name: str, ttl: int) -> bool:
-        """True if the flag was down (and is now up): one SET NX, for coalescing work.
+    # A flag is a counter: raising it bumps it (and gives a new one a TTL), so whoever lowers it
+    # can tell whether it was raised again since they last read it.
+    _RAISE = ("local v = redis.call('INCR', KEYS[1]) "
+              "if v == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return v")
+    _LOWER_IF = ("local v = redis.call('GET', KEYS[1]) if (v == false and ARGV[1] == '') or v == ARGV[1] "
+                 "then redis.call('DEL', KEYS[1]) return 1 end return 0")
 
-        The raw command: redis-py's set() inspects its keyword arguments on every call, a quarter
+    def _script(self, source: str, key: str, arg) -> int:
+        """One round trip: EVALSHA, or EVAL once if the server does not know the script yet."""
+        from redis.exceptions import NoScriptError
+
+        try:
+            return self.redis.execute_command("EVALSHA", _sha1(source), 1, key, arg)
+        except NoScriptError:
+            return self.redis.execute_command("EVAL", source, 1, key, arg)
+
+    def raise_flag(self, name: str, ttl: int) -> bool:
+        """True if the flag was down (and is now up): one INCR, for coalescing work.
+
+        Raw commands: redis-py's set() inspects its keyword arguments on every call, a quarter
         of the call's CPU on the webhook path, which raises a flag per stored batch."""
-        return bool(self.redis.execute_command("SET", f"chargedesk:flag:{name}", 1, "NX", "EX", ttl))
+        return self._script(self._RAISE, f"chargedesk:flag:{name}", ttl) == 1
+
+    def flag_state(self, name: str) -> str:
+        """What lower_flag_if compares: how often the flag was raised ("" when it is down)."""
+        value = self.redis.execute_command("GET", f"chargedesk:flag:{name}")
+        return value.decode() if value is not None else ""
+
+    def lower_flag_if(self, name: str, seen: str) -> bool:
+        """Lower the flag unless it was raised since `seen` was read; True if lowered (or down)."""
+        return self._script(self._LOWER_IF, f"chargedesk:flag:{name}", seen) == 1
 
     def lower_flag(self, name: str) -> None:
         self.redis.delete(f"chargedesk:flag:{name}")
+
+
+@functools.lru_cache(maxsize=None)
+def _sha1(script: str) -> str:
+    return hashlib.sha1(script.encode()).hexdigest()
 
 
 class InProcessBackend:
@@ -152,7 +183,7 @@ class InProcessBackend:
         self.app = app
         self.tasks: stdlib_queue.Queue = stdlib_queue.Queue()
         self.pending: set[str] = set()
-        self.flags: set[str] = set()
+        self.flags: dict[str, int] = {}
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._loop, daemon=True, name="chargedesk-jobs")
         self.thread.start()
@@ -206,14 +237,23 @@ class InProcessBackend:
 
     def raise_flag(self, name: str, ttl: int) -> bool:
         with self.lock:
-            if name in self.flags:
+            self.flags[name] = self.flags.get(name, 0) + 1
+            return self.flags[name] == 1
+
+    def flag_state(self, name: str) -> str:
+        with self.lock:
+            return str(self.flags.get(name, ""))
+
+    def lower_flag_if(self, name: str, seen: str) -> bool:
+        with self.lock:
+            if str(self.flags.get(name, "")) != seen:
                 return False
-            self.flags.add(name)
+            self.flags.pop(name, None)
             return True
 
     def lower_flag(self, name: str) -> None:
         with self.lock:
-            self.flags.discard(name)
+            self.flags.pop(name, None)
 
 
 def init_app(app: Flask) -> None:
