@@ -95,7 +95,8 @@ class AuditCollection(MethodView):
 
     @blp.arguments(AuditQuery, location="query")
     @blp.response(200, AuditPage, description="A page of entries; with format=csv, all of them as CSV")
-    @blp.doc(responses={"200": {"content": CSV_CONTENT}})
+    @blp.doc(responses={"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuditPage"}},
+                                            **CSV_CONTENT}}})
     def get(self, args):
         """Audit entries of the account, newest first; `format=csv` exports all matching entries."""
         account_id, f = _reader_account(), _filter(args)

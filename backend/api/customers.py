@@ -24,7 +24,7 @@ blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", descripti
 
 class CustomerQuery(Schema):
     email = fields.Str(validate=validate.Length(1, 320),
-                       metadata={"description": "Any address of the customer (case-insensitive)"})
+                       metadata={"description": "Any address of the customer (case-insensitive)", "format": "email"})
     limit = fields.Int(load_default=50, validate=validate.Range(1, 200))
     after = Int64(metadata={"description": "Cursor: the last id of the previous page"})
 

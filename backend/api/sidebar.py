@@ -25,7 +25,7 @@ MAX_EMAILS = 20
 
 
 class ContextArgs(Schema):
-    email = fields.List(fields.Str(validate=validate.Length(max=320)), load_default=list,
+    email = fields.List(fields.Str(validate=validate.Length(1, 320), metadata={"format": "email"}), load_default=list,
                         validate=validate.Length(max=MAX_EMAILS),
                         metadata={"description": "A requester address; repeat for several (case-insensitive)"})
     ticket = fields.Str(validate=validate.Length(max=64), metadata={"description": "The helpdesk ticket id"})
@@ -34,7 +34,7 @@ class ContextArgs(Schema):
 
 
 class LinkArgs(Schema):
-    email = fields.Str(required=True, validate=validate.Length(max=320))
+    email = fields.Str(required=True, validate=validate.Length(1, 320), metadata={"format": "email"})
     customer_id = Int64(required=True, validate=validate.Range(min=1))
 
 
