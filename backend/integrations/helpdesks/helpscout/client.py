@@ -103,15 +103,18 @@ class HelpScoutHelpdesk:
             return
         self._request("POST", f"/conversations/{number}/notes", json={"text": f"{body}\n\n[{marker}]"})
 
-    def create_conversation(self, *, mailbox_id: int | str, customer_email: str, subject: str, note: str,
-                            customer_text: str | None = None) -> int:
-        """A new conversation for the customer with a private note (and their message, if given); its id.
+    def create_conversation(self, *, mailbox_id: int | str, customer_email: str, subject: str,
+                            note: str | None = None, customer_text: str | None = None) -> int:
+        """A new conversation for the customer: their message and/or our private note; its id.
 
         https://developer.helpscout.com/mailbox-api/endpoints/conversations/create/
         """
         threads = ([{"type": "customer", "customer": {"email": customer_email}, "text": customer_text}]
                    if customer_text else [])
-        threads.append({"type": "note", "text": note})
+        if note:
+            threads.append({"type": "note", "text": note})
+        if not threads:
+            raise HelpdeskError("a new Help Scout conversation needs a customer message or a note")
         payload = {"subject": subject, "customer": {"email": customer_email}, "type": "email", "status": "active",
                    "mailboxId": _number(mailbox_id, "mailbox id"), "threads": threads}
         response = self._request("POST", "/conversations", json=payload)

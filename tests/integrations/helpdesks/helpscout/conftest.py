@@ -37,3 +37,40 @@ def oauth_app():
 @pytest.fixture
 def hs_admin(helpscout):
     return helpscout.add_user(email="olga@acme.test", first_name="Olga", last_name="Owner", role="owner")
+
+
+@pytest.fixture
+def configured(helpscout, app, monkeypatch):
+    """The app's Help Scout OAuth app points at the emulator's."""
+    extra = app.config["SETTINGS"].extra
+    monkeypatch.setitem(extra, "HELPSCOUT_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setitem(extra, "HELPSCOUT_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setitem(extra, "HELPSCOUT_BASE_URL", helpscout.url)
+    return helpscout
+
+
+@pytest.fixture
+def installation(configured, account, hs_admin):
+    """Acme's Help Scout installation (secret key, emulator base, OAuth tokens of Olga, linked to our owner)."""
+    from backend.db import transaction
+    from backend.integrations.helpdesks.helpscout.seeding import install_for_account
+    from backend.models import User
+
+    with transaction() as s:
+        owner = s.query(User).filter_by(account_id=account.id, role="owner").one()
+        return install_for_account(s, account, configured, secret_key=APP_SECRET_KEY, client_id=CLIENT_ID,
+                                   admin=owner, admin_helpscout_id=hs_admin.id)
+
+
+@pytest.fixture
+def billing(account):
+    """Ada's Stripe mirror: $20.00 and $49.00 charges and a Pro subscription."""
+    from tests.sidebar.conftest import Mirror
+
+    mirror = Mirror(account)
+    conn = mirror.connection()
+    customer, customer_id = mirror.customer(conn, "ada@example.com", name="Ada Lovelace")
+    small = mirror.charge(conn, customer, 2000)
+    large = mirror.charge(conn, customer, 4900, days_ago=3)
+    subscription = mirror.subscription(conn, customer)
+    return {"customer_id": customer_id, "small": small, "large": large, "subscription": subscription}

@@ -1,0 +1,129 @@
+"""POST /sidebar/helpscout/dynamic?app=<id>: the legacy dynamic app.
+
+Help Scout POSTs the conversation's JSON signed with X-HelpScout-Signature (HMAC-SHA1 of the raw
+body) and shows the `html` of a JSON 200 answer. So every problem a person can act on is a 200 with
+an html message; a bad signature is a 401 with no data. Nothing is stored for a refused request.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Response, current_app, jsonify, request, url_for
+
+from backend.auth.principal import Principal
+from backend.auth.sidebar_tokens import SidebarClaims, agent_params, agent_statement, principal_from_row
+from backend.db import session, transaction
+from backend.emails import normalize_email
+from backend.integrations.helpdesks import HelpdeskError, helpdesk_host
+from backend.integrations.helpdesks.host import HostClaims, HostVerificationError
+from backend.models import HelpdeskInstallation
+from backend.sidebar import ContextQuery, build_context
+
+from .action_links import LINKED_ACTIONS, ActionLink, sign_link
+from .dynamic_html import render_message, render_summary
+
+log = logging.getLogger(__name__)
+KIND = "helpscout"
+MAX_BODY_BYTES = 256 * 1024
+UNKNOWN_APP = ("ChargeDesk does not know this app. Paste the dynamic app callback URL printed by "
+               "`chargedesk helpdesk add helpscout` into the app's settings in Help Scout.")
+UNREADABLE = "ChargeDesk could not read Help Scout's request. Reload the conversation."
+RECONNECT = "ChargeDesk needs to be reconnected: a Help Scout admin must reconnect Help Scout in ChargeDesk's admin page."
+UNAVAILABLE = "ChargeDesk could not reach Help Scout just now. Reload the conversation in a moment."
+NO_EMAIL = "This conversation has no customer email to look up."
+
+
+def html_answer(html: str) -> Response:
+    response = jsonify({"html": html})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def dynamic_app() -> Response:
+    from backend.integrations.helpdesks.agents import ProvisioningRefused
+
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return html_answer(render_message(UNREADABLE))
+    body = request.get_data(cache=False)
+    host = helpdesk_host(KIND)
+    db = session()
+    app_id = request.args.get("app", "")
+    installation = _installation(db, app_id)
+    if installation is None:
+        return html_answer(render_message(UNKNOWN_APP))
+    try:
+        claims, _data = host.verify_dynamic_load(db, app_id=app_id, body=body,
+                                                 signature=request.headers.get("X-HelpScout-Signature"))
+    except HostVerificationError as exc:
+        log.info("helpscout dynamic app refused from %s: %s", request.remote_addr, exc)
+        return Response(status=401)
+    except ValueError as exc:
+        log.info("helpscout dynamic app: unreadable signed body: %s", exc)
+        return html_answer(render_message(UNREADABLE))
+    if installation.status != "active":
+        return html_answer(render_message(RECONNECT))
+    try:
+        principal = _principal(installation, claims)
+    except ProvisioningRefused as exc:
+        return html_answer(render_message(exc.message))
+    except HelpdeskError as exc:
+        log.warning("helpscout dynamic app: provisioning for installation %s failed: %s", installation.id, exc.message)
+        if exc.reconnect:
+            return html_answer(render_message(RECONNECT))
+        if exc.retryable:
+            return html_answer(render_message(UNAVAILABLE))
+        return html_answer(render_message(f"ChargeDesk could not look up your Help Scout user: {exc.message}."))
+    return html_answer(_summary(principal, claims))
+
+
+def _installation(db, app_id: str) -> HelpdeskInstallation | None:
+    from backend.integrations.helpdesks.helpscout.installations import find_installation
+
+    return find_installation(db, app_id)
+
+
+def _principal(installation: HelpdeskInstallation, claims: HostClaims) -> Principal:
+    """The linked (or newly provisioned) agent; a read-only viewer when they are unknown."""
+    from backend.integrations.helpdesks.agents import Source, agent_for_sidebar
+
+    user = None
+    if claims.external_user_id:
+        with transaction() as s:
+            user = agent_for_sidebar(s, installation, claims, host=helpdesk_host(KIND),
+                                     source=Source(via="sidebar", ip=request.remote_addr))
+    if user is None:
+        return read_only_principal(installation, claims)
+    sidebar_claims = SidebarClaims(account_id=installation.account_id, installation_id=installation.id,
+                                   user_id=user.id, host=KIND, external_user_id=claims.external_user_id)
+    row = session().connection().execute(agent_statement(), agent_params(sidebar_claims)).one_or_none()
+    return principal_from_row(sidebar_claims, row) or read_only_principal(installation, claims)
+
+
+def read_only_principal(installation: HelpdeskInstallation, claims: HostClaims) -> Principal:
+    return Principal(account_id=installation.account_id, role="viewer", kind="sidebar", user_id=None,
+                     display_name="Help Scout user", helpdesk={"kind": KIND, "installation_id": installation.id,
+                                                               "external_user_id": claims.external_user_id})
+
+
+def _summary(principal: Principal, claims: HostClaims) -> str:
+    emails = tuple(dict.fromkeys(e for e in map(normalize_email, claims.requester_emails) if e))
+    if not emails:
+        return render_message(NO_EMAIL)
+    view = build_context(session(), principal, ContextQuery(emails=emails, ticket=claims.ticket_id))
+    session().commit()  # a pre-built view may have been stored
+    return render_summary(view, link=_linker(principal, claims), read_only=not principal.can_act, emails=emails)
+
+
+def _linker(principal: Principal, claims: HostClaims):
+    secret_key = current_app.config["SECRET_KEY"]
+    confirm = url_for("helpscout_sidebar.confirm_action", _external=True)  # opened in a new tab
+
+    def link(kind: str, target_type: str, target_id: int) -> str | None:
+        if not principal.can_act or principal.user_id is None or kind not in LINKED_ACTIONS.get(target_type, ()):
+            return None
+        token = sign_link(ActionLink(principal.account_id, claims.installation_id, principal.user_id,
+                                     claims.external_user_id, kind, target_type, int(target_id), claims.ticket_id),
+                          secret_key=secret_key)
+        return f"{confirm}?t={token}"
+
+    return link
