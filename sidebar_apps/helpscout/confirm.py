@@ -30,7 +30,7 @@ PAGE = """<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport c
 <title>ChargeDesk · {{ title }}</title><link rel=stylesheet href="{{ url_for('helpscout_sidebar.static', filename='confirm.css') }}">
 <main class=cd-page><h1>{{ title }}</h1>
 {% if message %}<p class="cd-msg cd-msg--{{ tone }}" role=status>{{ message }}</p>{% endif %}
-{% if target %}<p class=cd-target>{{ target }}</p>{% endif %}
+{% if target %}<p class=cd-target data-target-id="{{ target_id }}">{{ target }}</p>{% endif %}
 {% if form %}<form method=post action="{{ url_for('helpscout_sidebar.confirm_action') }}" class=cd-confirm>
 <input type=hidden name=t value="{{ form.token }}"><input type=hidden name=key value="{{ form.key }}">
 <input type=hidden name=csrf_token value="{{ form.csrf }}">
@@ -48,7 +48,7 @@ PAGE = """<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport c
 
 def page(status: int, title: str, **values) -> Response:
     body = render_template_string(PAGE, title=title, **{"message": None, "tone": "red", "target": None, "form": None,
-                                                        "run": None, "token": None, **values})
+                                                        "run": None, "token": None, "target_id": None, **values})
     response = Response(body, status=status, mimetype="text/html")
     response.headers.update({
         "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
@@ -70,7 +70,7 @@ def confirm_action() -> Response:
         return page(exc.status, "ChargeDesk", message=exc.message)
     codes = list(reason_codes(account))
     if request.method == "GET":
-        return page(200, TITLES.get(link.kind, link.kind), target=_describe(link, row),
+        return page(200, TITLES.get(link.kind, link.kind), target=_describe(link, row), target_id=link.target_id,
                     form=_form(link, token, row, codes, key=str(uuid.uuid4())))
     return _submit(link, token, principal, row, codes)
 
