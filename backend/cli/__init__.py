@@ -29,7 +29,8 @@ def _extra_command_modules() -> list:
     from importlib import import_module
 
     modules = []
-    for name in ("backend.cli.gateways", "backend.cli.audit", "backend.cli.apps"):
+    for name in ("backend.cli.gateways", "backend.cli.audit", "backend.cli.apps", "backend.cli.helpdesks",
+                 "backend.cli.webhooks"):
         try:
             modules.append(import_module(name))
         except ModuleNotFoundError as exc:

@@ -1,0 +1,1 @@
+"""Helpdesk integrations: the host contract suite, the CLI, one folder per helpdesk."""
