@@ -18,6 +18,7 @@ from flask import Flask, current_app, has_app_context
 
 log = logging.getLogger(__name__)
 _EXT = "chargedesk.jobs"
+_DUTIES = "chargedesk.worker_duties"
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,21 @@ def init_app(app: Flask) -> None:
         app.extensions[_EXT] = RQBackend(settings.redis_url, settings.queue_name)
 
 
+def add_worker_duty(app: Flask, start: Callable[[], None]) -> None:
+    """Register what every RQ worker makes sure is scheduled when it starts (periodic sweeps)."""
+    app.extensions.setdefault(_DUTIES, []).append(start)
+
+
+def start_worker_duties(app: Flask) -> None:
+    """Schedule the registered duties; one that fails is logged and does not stop the worker."""
+    with app.app_context():
+        for start in app.extensions.get(_DUTIES, ()):
+            try:
+                start()
+            except Exception:  # noqa: BLE001 - the worker still works; the next start retries
+                log.exception("could not schedule worker duty %s", getattr(start, "__name__", start))
+
+
 def backend(app: Flask | None = None):
     return (app or current_app).extensions[_EXT]
 
@@ -280,5 +296,6 @@ def run_worker(app: Flask, *, burst: bool = False, simple: bool = True, name: st
     worker = worker_cls([rq_backend.queue], connection=rq_backend.redis, name=name)
     from .serving import freeze_startup_objects
 
+    start_worker_duties(app)
     freeze_startup_objects()
     worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")

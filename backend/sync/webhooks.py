@@ -74,4 +74,8 @@ def _verified(kind: str, connection_id: int, headers, body: bytes) -> tuple[int,
 
 
 def init_app(app: Flask) -> None:
+    from .. import jobs
+    from .sweep import schedule_next_sweep
+
     app.register_blueprint(bp)
+    jobs.add_worker_duty(app, schedule_next_sweep)

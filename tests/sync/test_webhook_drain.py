@@ -16,14 +16,16 @@ from .test_webhook_route import _sign
 
 
 def charge_event(event_id: str) -> bytes:
-    """A charge.succeeded event whose charge has no customer (one upsert into charges)."""
+    """A charge.succeeded event whose charge has no customer (one upsert into charges).
+
+    The charge predates the connection, so it issues no receipt (no document jobs queue up)."""
     now = int(time.time())
     return json.dumps({"id": event_id, "object": "event", "type": "charge.succeeded", "created": now,
                        "data": {"object": {"id": f"ch_{event_id}", "object": "charge", "amount": 700,
                                            "amount_captured": 700, "amount_refunded": 0,
                                            "captured": True, "currency": "usd",
                                            "status": "succeeded", "customer": None,
-                                           "created": now}}}).encode()
+                                           "created": now - 30 * 86400}}}).encode()
 
 
 def deliver(client, connection_id: int, event_id: str) -> None:
