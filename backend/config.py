@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 
 PREFIX = "CHARGEDESK_"
 EMBEDDED_ENVS = ("demo", "development", "test")
+DEFAULT_MAIL_FROM = "ChargeDesk <chargedesk@localhost>"
 
 
 class ConfigError(Exception):
@@ -27,6 +28,8 @@ class Settings:
     base_url: str
     queue_name: str = "chargedesk"
     extra: dict = field(default_factory=dict)
+    smtp_url: str | None = None  # None: mail is written to <instance path>/outbox/ (backend.mail)
+    mail_from: str = DEFAULT_MAIL_FROM
 
     @property
     def embedded_jobs(self) -> bool:
@@ -47,6 +50,30 @@ def _validate_fernet_keys(raw: str) -> tuple[str, ...]:
                 "base64-encoded bytes (make one with `chargedesk keys generate`)"
             ) from None
     return keys
+
+
+def _validate_smtp_url(raw: str | None) -> str | None:
+    """CHARGEDESK_SMTP_URL: smtp://user:pass@host:port (?starttls=1) or smtps://...; empty: none."""
+    if not raw:
+        return None
+    from .mail.smtp import parse_smtp_url
+
+    try:
+        parse_smtp_url(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}SMTP_URL is malformed: {exc}") from None
+    return raw
+
+
+def _validate_mail_from(raw: str | None) -> str:
+    """CHARGEDESK_MAIL_FROM: the default From, 'Name <address>' or a bare address."""
+    if not raw:
+        return DEFAULT_MAIL_FROM
+    from email.utils import parseaddr
+
+    if any(c in raw for c in "\r\n") or "@" not in parseaddr(raw)[1]:
+        raise ConfigError(f"{PREFIX}MAIL_FROM must be one email address, e.g. 'ChargeDesk <billing@example.com>'")
+    return raw.strip()
 
 
 def _embedded_secrets(instance_path: Path) -> tuple[str, str]:
@@ -85,7 +112,7 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     known = {"ENV", "INSTANCE_PATH", "SECRET_KEY", "ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL",
-             "BASE_URL", "QUEUE_NAME"}
+             "BASE_URL", "QUEUE_NAME", "SMTP_URL", "MAIL_FROM"}
     return Settings(
         env=env,
         instance_path=instance_path,
@@ -96,4 +123,6 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
         base_url=str(values.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         queue_name=values.get("QUEUE_NAME") or "chargedesk",
         extra={k: v for k, v in values.items() if k not in known},
+        smtp_url=_validate_smtp_url(values.get("SMTP_URL")),
+        mail_from=_validate_mail_from(values.get("MAIL_FROM")),
     )
