@@ -11,7 +11,9 @@ import jwt
 import pytest
 
 from backend.integrations.helpdesks.zendesk.emulator.signing import new_key_pair, signed_url_claims
-from backend.integrations.helpdesks.zendesk.jwt import ZafTokenError, unverified_subdomain, verify_zendesk_jwt
+from backend.integrations.helpdesks.zendesk.jwt import (
+    CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, ZafTokenError, unverified_subdomain, verify_zendesk_jwt,
+)
 
 SUB, INSTALL = "acme", "1001"
 
@@ -104,3 +106,30 @@ def test_malformed_tokens_are_rejected(value):
 def test_installation_without_key_rejects(keys):
     with pytest.raises(ZafTokenError):
         verify_zendesk_jwt(token(keys[0]), subdomain=SUB, app_installation_id="", public_key_pem="")
+
+
+def test_a_token_living_longer_than_the_cap_is_rejected(keys):
+    """Zendesk's tokens live ~5 minutes; a year-long one (minted with a stolen or swapped key to be
+    replayed) is refused, even though its signature and every other claim are right."""
+    now = int(time.time())
+    with pytest.raises(ZafTokenError, match="lifetime"):
+        verify(token(keys[0], iat=now, nbf=now, exp=now + 365 * 24 * 3600), keys[1])
+    with pytest.raises(ZafTokenError, match="lifetime"):
+        verify(token(keys[0], iat=now, nbf=now, exp=now + MAX_TOKEN_LIFETIME_SECONDS + 1), keys[1])
+    assert verify(token(keys[0], iat=now, nbf=now, exp=now + MAX_TOKEN_LIFETIME_SECONDS), keys[1]).user_id == "77"
+
+
+def test_a_token_issued_in_the_future_beyond_the_clock_skew_is_rejected(keys):
+    """PyJWT refuses a future iat itself; our own check keeps it so whatever the library does."""
+    now = int(time.time())
+    future = now + CLOCK_SKEW_SECONDS + 60
+    with pytest.raises(ZafTokenError):
+        verify(token(keys[0], iat=future, nbf=None, exp=future + 300), keys[1])
+    slightly_ahead = now + CLOCK_SKEW_SECONDS // 2  # within the skew: a clock a little fast
+    assert verify(token(keys[0], iat=slightly_ahead, nbf=None, exp=slightly_ahead + 300), keys[1]).user_id == "77"
+
+
+def test_non_numeric_iat_is_rejected(keys):
+    now = int(time.time())
+    with pytest.raises(ZafTokenError):
+        verify(token(keys[0], iat="yesterday", exp=now + 300), keys[1])

@@ -4,6 +4,7 @@ Docs: https://developer.zendesk.com/documentation/apps/build-an-app/building-a-s
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import jwt as pyjwt
@@ -13,7 +14,11 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from .urls import app_installation_audience, subdomain_from_issuer
 
 SIDEBAR_LOCATIONS = ("ticket_sidebar", "user_sidebar")
-CLOCK_SKEW_SECONDS = 30
+CLOCK_SKEW_SECONDS = 30  # tolerated clock difference with Zendesk, for exp, nbf and iat
+# Zendesk's signed-URL tokens live about 5 minutes (exp - iat = 300 s as observed; the emulator and
+# the demo harness issue the same). A token claiming a longer life was not made by Zendesk's
+# signer, or was made to be replayed: refuse anything above 10 minutes.
+MAX_TOKEN_LIFETIME_SECONDS = 600
 MAX_TOKEN_BYTES = 8192
 
 
@@ -72,8 +77,20 @@ def verify_zendesk_jwt(token: str, *, subdomain: str, app_installation_id: str,
         raise ZafTokenError(f"rejected: {type(exc).__name__}") from None
     if subdomain_from_issuer(claims["iss"]) != subdomain:
         raise ZafTokenError("issuer does not match the installation")
+    _check_lifetime(claims)
     return ZafClaims(subdomain=subdomain, user_id=_agent_id(claims["sub"]), location=_location(claims),
                      app_installation_id=str(app_installation_id))
+
+
+def _check_lifetime(claims: dict, *, now: float | None = None) -> None:
+    """iat not in the future (beyond the clock skew) and exp - iat within the cap."""
+    iat, exp = claims["iat"], claims["exp"]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (iat, exp)):
+        raise ZafTokenError("iat and exp must be numbers")
+    if iat > (time.time() if now is None else now) + CLOCK_SKEW_SECONDS:
+        raise ZafTokenError("issued in the future (iat beyond the clock skew)")
+    if exp - iat > MAX_TOKEN_LIFETIME_SECONDS:
+        raise ZafTokenError(f"lifetime exp - iat of {int(exp - iat)} s is above {MAX_TOKEN_LIFETIME_SECONDS} s")
 
 
 def _agent_id(sub: object) -> str:
