@@ -22,7 +22,7 @@ from backend.integrations.helpdesks.zendesk.urls import (
     SubdomainError, base_url_template, is_default_base, normalize_subdomain, zendesk_base_url,
 )
 
-from .auth import start_session
+from .auth import end_session, start_session
 from .pages import message_page
 
 PENDING_KEY = "zendesk_oauth"
@@ -103,7 +103,7 @@ def _finish(pending: dict, code: str) -> Response:
 
 
 def sign_out() -> Response:
-    session.clear()
+    end_session()
     return redirect(url_for("admin.sign_in"))
 
 

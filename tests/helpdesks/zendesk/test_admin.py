@@ -152,3 +152,23 @@ def test_sign_out_ends_the_session(admin_browser):
     page = admin_browser.get("/admin")
     assert admin_browser.post("/admin/sign-out", data={"csrf_token": csrf_from(page.text)}).status_code == 302
     assert admin_browser.get("/admin").status_code == 302
+
+
+def test_signing_out_revokes_the_session_server_side(app, admin_browser):
+    """A copy of the session cookie (stolen, or kept by another browser) dies with the sign-out."""
+    cookie = admin_browser.get_cookie("chargedesk_session")
+    thief = app.test_client()
+    thief.set_cookie("chargedesk_session", cookie.value, domain=cookie.domain)
+    assert thief.get("/admin").status_code == 200, "the copied cookie works while the session lives"
+    page = admin_browser.get("/admin")
+    assert admin_browser.post("/admin/sign-out", data={"csrf_token": csrf_from(page.text)}).status_code == 302
+    stolen = thief.get("/admin")
+    assert stolen.status_code == 302 and stolen.headers["Location"].endswith("/admin/sign-in")
+
+
+def test_signing_in_again_after_signing_out_works(app, admin_browser, connected, zendesk):
+    page = admin_browser.get("/admin")
+    admin_browser.post("/admin/sign-out", data={"csrf_token": csrf_from(page.text)})
+    assert oauth_sign_in(admin_browser, zendesk, subdomain=SUBDOMAIN,
+                         user_id=connected.admin_zendesk_id).status_code == 302
+    assert admin_browser.get("/admin").status_code == 200
