@@ -1,25 +1,22 @@
-"""Validated, audited settings changes made from the admin page (agents, the Zendesk app)."""
+"""Validated, audited settings changes made from the admin page (agents; the Zendesk app: app_keys)."""
 from __future__ import annotations
-
-import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.accounts import update_user
-from backend.emails import normalize_email
-from backend.integrations.helpdesks.zendesk.audit_trail import record_event
-from backend.integrations.helpdesks.zendesk.jwt import load_public_key_pem
-from backend.models import ROLES, HelpdeskInstallation, User
+from backend.models import ROLES, User
 from backend.money import MoneyError, format_money, to_major, to_minor
 
 from .auth import AdminViewer
 
-APP_INSTALLATION_ID_RE = re.compile(r"^[0-9]{1,20}$")
-
 
 class FormError(ValueError):
-    """A refused form value; the message is shown above the form."""
+    """A refused form value; the message is shown above the form, with `status` (400, 403 ...)."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 def refund_limit_text(user: User, currency: str) -> str:
@@ -35,7 +32,7 @@ def describe_limit(user: User, currency: str) -> str:
 def update_agent(session: Session, viewer: AdminViewer, user_id: int, *, role: str, refund_limit: str,
                  source: dict) -> bool:
     """Change a user's role and refund limit; True if something changed (and was audited)."""
-    _require_manager(viewer)
+    require_manager(viewer)
     user = session.scalars(select(User).where(User.id == user_id, User.account_id == viewer.account.id)).first()
     if user is None:
         raise FormError("That user is not part of this account.")
@@ -45,56 +42,13 @@ def update_agent(session: Session, viewer: AdminViewer, user_id: int, *, role: s
         raise FormError("An account needs at least one owner: make someone else owner first.")
     before = (user.role, user.refund_limit_minor)
     update_user(session, viewer.account, user, role=new_role, refund_limit_minor=new_limit,
-                actor=_actor(viewer))
+                actor=actor_of(viewer))
     return before != (new_role, new_limit)
 
 
-def update_zendesk_app(session: Session, viewer: AdminViewer, installation_id: int, *,
-                       app_installation_id: str, public_key_pem: str, support_email: str,
-                       source: dict) -> bool:
-    """Store the uploaded app's installation id and public key (what signed URLs are checked with)."""
-    _require_manager(viewer)
-    installation = session.scalars(select(HelpdeskInstallation).where(
-        HelpdeskInstallation.id == installation_id, HelpdeskInstallation.account_id == viewer.account.id,
-        HelpdeskInstallation.kind == "zendesk")).first()
-    if installation is None:
-        raise FormError("That Zendesk installation is not part of this account.")
-    values = _valid_app_values(app_installation_id, public_key_pem, support_email)
-    old = installation.settings or {}
-    changed = {k: v for k, v in values.items() if old.get(k) != v}
-    if not changed:
-        return False
-    installation.settings = {**old, **values}
-    session.flush()
-    record_event(session, account_id=viewer.account.id, event="settings.helpdesk_changed", actor=_actor(viewer),
-                 subject_type="helpdesk_installation", subject_id=installation.id, source=source,
-                 details={"changed": sorted(changed), "app_installation_id": values["app_installation_id"]})
-    return True
-
-
-def _valid_app_values(app_installation_id: str, public_key_pem: str, support_email: str) -> dict:
-    app_id = (app_installation_id or "").strip()
-    if not APP_INSTALLATION_ID_RE.match(app_id):
-        raise FormError("The app installation id is the number Zendesk shows for the installed app "
-                        "(digits only).")
-    pem = (public_key_pem or "").strip()
-    try:
-        load_public_key_pem(pem)
-    except ValueError as exc:
-        raise FormError(f"The app public key is not usable: {exc}.") from None
-    email = (support_email or "").strip()
-    values = {"app_installation_id": app_id, "public_key_pem": pem + "\n"}
-    if email:
-        normalized = normalize_email(email)
-        if normalized is None:
-            raise FormError("The support email address is not valid.")
-        values["support_email"] = normalized
-    return values
-
-
-def _require_manager(viewer: AdminViewer) -> None:
+def require_manager(viewer: AdminViewer) -> None:
     if not viewer.can_manage:
-        raise FormError("Only owners and admins can change settings.")
+        raise FormError("Only owners and admins can change settings.", status=403)
 
 
 def _valid_role(viewer: AdminViewer, user: User, role: str) -> str:
@@ -126,6 +80,6 @@ def _owner_count(session: Session, account_id: int) -> int:
         User.account_id == account_id, User.role == "owner", User.disabled_at.is_(None))) or 0
 
 
-def _actor(viewer: AdminViewer) -> dict:
+def actor_of(viewer: AdminViewer) -> dict:
     return {"kind": "session", "role": viewer.user.role, "name": viewer.user.name or viewer.user.email,
             "user_id": viewer.user.id}

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .host_keys import HostKeyStamp
+
 ACTING_ROLES = ("owner", "admin", "agent")
 APPROVING_ROLES = ("owner", "admin")
 
@@ -19,6 +21,7 @@ class Principal:
     display_name: str = ""
     refund_limit_minor: int | None = None  # None: no personal limit (the role's default applies)
     helpdesk: dict[str, Any] = field(default_factory=dict)  # kind, installation_id, external_user_id
+    host_key: HostKeyStamp | None = None  # sidebar sessions: the host key their load was verified with
 
     @property
     def can_act(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import HelpdeskInstallation, User
+from .host_keys import HostKeyStamp, key_stamp
 from .principal import Principal
 
 TOKEN_PREFIX = "sbt."
@@ -28,6 +29,7 @@ class SidebarClaims:
     user_id: int
     host: str  # zendesk | helpscout | intercom | front
     external_user_id: str
+    key: HostKeyStamp | None = None  # the host key the load was verified with (backend.auth.host_keys)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -40,9 +42,23 @@ def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def mint_sidebar_token(claims: SidebarClaims) -> str:
+    """A token for a verified host load, stamped with the installation's host key (who changed it
+    and when). Without `claims.key`, the stamp is read from the installation, which the host view
+    has just loaded in this session to verify the load (so it is the key that verified it)."""
+    key = claims.key if claims.key is not None else installation_key_stamp(claims.installation_id)
     payload = {"a": claims.account_id, "i": claims.installation_id, "u": claims.user_id,
                "h": claims.host, "x": claims.external_user_id}
+    if key is not None:
+        payload["k"] = key.as_claim()
     return TOKEN_PREFIX + _serializer().dumps(payload)
+
+
+def installation_key_stamp(installation_id: int) -> HostKeyStamp | None:
+    """The current key stamp of an installation (from the session's identity map when loaded)."""
+    from ..db import session
+
+    installation = session().get(HelpdeskInstallation, installation_id)
+    return key_stamp(installation.settings) if installation is not None else None
 
 
 def read_sidebar_token(token: str, max_age: int = MAX_AGE_SECONDS, *,
@@ -68,7 +84,7 @@ def _verified(secret_key: str, token: str) -> tuple[SidebarClaims, float]:
     """
     data, signed_at = _serializer_for(secret_key).loads(token[len(TOKEN_PREFIX):], return_timestamp=True)
     claims = SidebarClaims(account_id=data["a"], installation_id=data["i"], user_id=data["u"],
-                           host=data["h"], external_user_id=data["x"])
+                           host=data["h"], external_user_id=data["x"], key=HostKeyStamp.from_claim(data.get("k")))
     return claims, signed_at.timestamp()
 
 
@@ -111,4 +127,5 @@ def principal_from_row(claims: SidebarClaims, row, prefix: str = "") -> Principa
         display_name=field("name") or field("email"), refund_limit_minor=field("refund_limit_minor"),
         helpdesk={"kind": claims.host, "installation_id": claims.installation_id,
                   "external_user_id": claims.external_user_id},
+        host_key=claims.key,
     )

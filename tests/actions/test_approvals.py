@@ -1,4 +1,6 @@
 """Refund limits: above the limit a refund waits; an owner/admin approves (executed once) or rejects."""
+from types import SimpleNamespace
+
 import pytest
 
 from backend.accounts import update_account_settings, update_user
@@ -103,3 +105,101 @@ def test_pending_approvals_are_listed(ctx, account, charge, act, client, auth_he
     act("refund", charge.id, params={"amount": 20}, reason="duplicate")  # the owner's: queued
     listed = client.get("/api/v1/actions?status=pending_approval", headers=auth_headers).json["data"]
     assert [r["id"] for r in listed] == [run_id]
+
+
+# --- the app key rule: a key swapped by X cannot open a session that approves X's requests ------------
+
+def _zendesk_key_swap_setup(account):
+    """Owner X (personal limit $10) and owner Y (Zendesk user 900) on a Zendesk installation; X then
+    replaces the app public key with one whose private half X holds."""
+    import jwt
+
+    from backend.accounts import add_user
+    from backend.admin.app_keys import update_zendesk_app
+    from backend.admin.auth import AdminViewer
+    from backend.integrations.helpdesks.zendesk.emulator.signing import new_key_pair, signed_url_claims
+    from backend.models import Account, AgentIdentity, HelpdeskInstallation
+
+    zendesk_private, zendesk_public = new_key_pair()
+    with transaction() as s:
+        x = add_user(s, account, email="xavier@acme.test", role="owner", name="Xavier", refund_limit_minor=1000)
+        y = add_user(s, account, email="yolanda@acme.test", role="owner", name="Yolanda")
+        inst = HelpdeskInstallation(account_id=account.id, kind="zendesk", external_id="acme-keys", status="active",
+                                    settings={"app_installation_id": "1001", "public_key_pem": zendesk_public})
+        s.add(inst)
+        s.flush()
+        s.add(AgentIdentity(account_id=account.id, user_id=y.id, installation_id=inst.id, external_user_id="900"))
+        ids = (x.id, y.id, inst.id)
+    x_private, x_public = new_key_pair()
+    with transaction() as s:
+        viewer = AdminViewer(s.get(User, ids[0]), s.get(Account, account.id))
+        update_zendesk_app(s, viewer, ids[2], app_installation_id="1001", public_key_pem=x_public,
+                           support_email=None, source={"via": "test"})
+
+    def sidebar_token_signed_with(private_pem: str, zendesk_user_id: int) -> str:
+        import re
+
+        claims = signed_url_claims(subdomain="acme-keys", app_installation_id="1001", user_id=zendesk_user_id)
+        page = client_of_app().post("/sidebar/zendesk", data={"token": jwt.encode(claims, private_pem, "RS256")})
+        assert page.status_code == 200, page.text
+        return re.search(r"sbt\.[A-Za-z0-9_\-\.]+", page.text).group(0)
+
+    return SimpleNamespace(x=ids[0], y=ids[1], installation_id=ids[2], x_private=x_private,
+                           sidebar_token=sidebar_token_signed_with)
+
+
+def client_of_app():
+    from flask import current_app
+
+    return current_app.test_client()
+
+
+def _mint_for(account, user_id: int, installation_id: int) -> dict:
+    from backend.auth.sidebar_tokens import SidebarClaims, mint_sidebar_token
+
+    token = mint_sidebar_token(SidebarClaims(account_id=account.id, installation_id=installation_id,
+                                             user_id=user_id, host="zendesk", external_user_id="800"))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_session_opened_under_a_key_the_requester_swapped_cannot_approve_their_refund(
+        ctx, account, charge, act, client, shop):
+    setup = _zendesk_key_swap_setup(account)
+    x_headers = _mint_for(account, setup.x, setup.installation_id)
+    run_id = act("refund", charge.id, headers=x_headers, params={"amount": 2500},
+                 reason="requested_by_customer").json["id"]
+    assert run_row(run_id).status == "pending_approval"
+
+    # X signs a sidebar load as owner Y with the key X installed: the load is accepted (it is X's key) ...
+    as_y = {"Authorization": f"Bearer {setup.sidebar_token(setup.x_private, 900)}"}
+    approved = client.post(f"/api/v1/actions/{run_id}/approve", json={"note": "fine"}, headers=as_y)
+    # ... but the session it opens cannot approve X's request
+    assert approved.status_code == 403 and "changed less than 24 hours" in approved.get_json()["message"]
+    assert run_row(run_id).status == "pending_approval" and shop.refunds_of(charge.external_id) == []
+    assert "action.approved" not in audit_events(account.id, run_id)
+
+
+def test_the_rule_is_narrow_other_requesters_and_older_keys_are_approvable(ctx, account, charge, act, client):
+    from backend.models import HelpdeskInstallation
+
+    setup = _zendesk_key_swap_setup(account)
+    agent_headers = _mint_for(account, _agent_with_limit(account), setup.installation_id)
+    other_run = act("refund", charge.id, headers=agent_headers, params={"amount": 1500}, reason="duplicate").json["id"]
+    as_y = {"Authorization": f"Bearer {setup.sidebar_token(setup.x_private, 900)}"}
+    assert client.post(f"/api/v1/actions/{other_run}/approve", json={}, headers=as_y).status_code == 200
+
+    x_run = act("refund", charge.id, headers=_mint_for(account, setup.x, setup.installation_id),
+                params={"amount": 1200}, reason="duplicate").json["id"]
+    with transaction() as s:  # the change is now more than a day old
+        inst = s.get(HelpdeskInstallation, setup.installation_id)
+        inst.settings = {**inst.settings, "host_key": {**inst.settings["host_key"],
+                                                       "changed_at": inst.settings["host_key"]["changed_at"] - 90000}}
+    as_y_later = {"Authorization": f"Bearer {setup.sidebar_token(setup.x_private, 900)}"}
+    assert client.post(f"/api/v1/actions/{x_run}/approve", json={}, headers=as_y_later).status_code == 200
+
+
+def _agent_with_limit(account) -> int:
+    from backend.accounts import add_user
+
+    with transaction() as s:
+        return add_user(s, account, email="al@acme.test", role="agent", name="Al", refund_limit_minor=1000).id

@@ -59,3 +59,29 @@ def test_a_token_signed_under_another_secret_is_refused(app_ctx):
         assert read_sidebar_token(token) is None
     finally:
         app_ctx.config["SECRET_KEY"] = original
+
+
+def test_a_token_carries_the_host_key_stamp_it_was_opened_with(app_ctx):
+    from dataclasses import replace
+
+    from backend.auth.host_keys import HostKeyStamp
+
+    stamped = replace(CLAIMS, key=HostKeyStamp(version=3, changed_by_user_id=11, changed_at=1_700_000_000))
+    assert read_sidebar_token(mint_sidebar_token(stamped)) == stamped
+
+
+def test_minting_stamps_the_installation_s_current_key(ctx, account):
+    from backend.auth.host_keys import with_key_change
+    from backend.db import transaction
+    from backend.models import HelpdeskInstallation
+
+    with transaction() as s:
+        settings, stamp = with_key_change({"public_key_pem": "k"}, changed_by_user_id=5, via="pasted",
+                                          fingerprint="sha256:x", now=1_700_000_000)
+        inst = HelpdeskInstallation(account_id=account.id, kind="zendesk", external_id="stamp", settings=settings)
+        s.add(inst)
+        s.flush()
+    claims = SidebarClaims(account_id=account.id, installation_id=inst.id, user_id=1, host="zendesk",
+                           external_user_id="zd-1")
+    assert read_sidebar_token(mint_sidebar_token(claims)).key == stamp
+    assert stamp.version == 1 and stamp.changed_by_user_id == 5

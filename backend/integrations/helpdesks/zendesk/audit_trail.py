@@ -9,17 +9,18 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from backend.audit import append
-from backend.models import Account
+from backend.models import Account, AuditEntry
 
 log = logging.getLogger(__name__)
 
 
 def record_event(session: Session, *, account_id: int, event: str, actor: dict[str, Any],
                  subject_type: str, subject_id: Any, details: dict[str, Any] | None = None,
-                 reason: str | None = None, source: dict[str, Any] | None = None) -> None:
+                 reason: str | None = None, source: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry to the account's chain, inside the caller's transaction."""
-    append(session, account_id=account_id, event=event, actor=actor, reason=reason, subject_type=subject_type,
-           subject_id=str(subject_id), details=details or {}, source=source or {})
+    return append(session, account_id=account_id, event=event, actor=actor, reason=reason,
+                  subject_type=subject_type, subject_id=str(subject_id), details=details or {},
+                  source=source or {})
 
 
 def record_event_if_free(session: Session, **entry: Any) -> bool:

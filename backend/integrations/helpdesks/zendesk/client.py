@@ -48,6 +48,15 @@ class ZendeskUser:
         return self.role in ("admin", "agent")
 
 
+@dataclass(frozen=True)
+class AppKey:
+    """An app installation's signing key as Zendesk serves it."""
+
+    app_installation_id: str
+    app_id: str
+    public_key_pem: str
+
+
 class ZendeskHelpdesk:
     """HelpdeskClient for one Zendesk installation (subdomain = config.external_id)."""
 
@@ -81,19 +90,41 @@ class ZendeskHelpdesk:
         number = _ticket_number(user_id, what="user id")
         return _user_from(self._call(lambda api: api.users(id=number)))
 
+    def app_public_key(self, app_installation_id: int | str) -> AppKey:
+        """The key Zendesk signs an app installation's signed URLs with: the installation names its
+        app, the app has one RSA key pair (zenpy has neither endpoint: plain HTTP, same token).
+
+        https://developer.zendesk.com/api-reference/ticketing/apps/apps/#show-app-installation
+        https://developer.zendesk.com/api-reference/ticketing/apps/apps/#get-app-public-key
+        """
+        number = _ticket_number(app_installation_id, what="app installation id")
+        installation = self._with_token(lambda: self._get(f"/api/v2/apps/installations/{number}.json"))
+        try:
+            app_id = installation.json().get("app_id")
+        except (ValueError, AttributeError):
+            raise HelpdeskError("Zendesk's app installation answer is not a JSON object") from None
+        if isinstance(app_id, bool) or not isinstance(app_id, int):
+            raise HelpdeskError("Zendesk's app installation has no app id")
+        pem = self._with_token(lambda: self._get(f"/api/v2/apps/{app_id}/public_key.pem").text)
+        return AppKey(app_installation_id=str(number), app_id=str(app_id), public_key_pem=pem)
+
     # --- plumbing ---------------------------------------------------------------------------
     def _call(self, operation: Callable[[Zenpy], T]) -> T:
+        """A zenpy call with a fresh token (see _with_token)."""
+        return self._with_token(lambda: operation(self._zenpy()))
+
+    def _with_token(self, call: Callable[[], T]) -> T:
         """Run with a fresh token; on a 401 refresh once and retry (the token may be revoked)."""
         if needs_refresh(self.credentials):
             self._refresh()
         try:
-            return _mapped(lambda: operation(self._zenpy()))
+            return _mapped(call)
         except _Unauthorized:
             if not self.credentials.get("refresh_token"):
                 raise HelpdeskError("Zendesk rejected the access token; reconnect Zendesk", reconnect=True)
             self._refresh()
         try:
-            return _mapped(lambda: operation(self._zenpy()))
+            return _mapped(call)
         except _Unauthorized:
             raise HelpdeskError("Zendesk rejected a freshly refreshed token; reconnect Zendesk",
                                 reconnect=True) from None
@@ -119,12 +150,22 @@ class ZendeskHelpdesk:
             log.error("refreshed Zendesk tokens of installation %s could not be saved",
                       self.config.installation_id)
 
-    def _zenpy(self) -> Zenpy:
+    def _get(self, path: str) -> requests.Response:
+        """GET an API path with the installation's token (for endpoints zenpy does not cover)."""
+        response = requests.get(self.base_url + path, timeout=HTTP_TIMEOUT_SECONDS,
+                                headers={"Authorization": f"Bearer {self._access_token()}"})
+        response.raise_for_status()
+        return response
+
+    def _access_token(self) -> str:
         token = self.credentials.get("access_token")
         if not token:
             raise HelpdeskError("this Zendesk installation has no access token; reconnect Zendesk",
                                 reconnect=True)
-        return zenpy_for(self.base_url, oauth_token=str(token))
+        return str(token)
+
+    def _zenpy(self) -> Zenpy:
+        return zenpy_for(self.base_url, oauth_token=self._access_token())
 
 
 class _Unauthorized(Exception):
@@ -175,7 +216,7 @@ def _from_status(status: int, exc: Exception) -> Exception:
     if status == 401:
         return _Unauthorized()
     if isinstance(exc, RecordNotFoundException) or status == 404:
-        return HelpdeskError("not found in Zendesk (deleted ticket or user?)")
+        return HelpdeskError("not found in Zendesk (deleted, or not part of this Zendesk account?)")
     if status == 429 or status >= 500:
         return HelpdeskError(f"Zendesk answered {status}; retry later", retryable=True)
     if status == 403:
@@ -197,4 +238,4 @@ def _ticket_number(value: int | str, *, what: str = "ticket id") -> int:
     return int(text)
 
 
-__all__ = ["ZendeskHelpdesk", "ZendeskOAuthError", "ZendeskUser", "zenpy_for"]
+__all__ = ["AppKey", "ZendeskHelpdesk", "ZendeskOAuthError", "ZendeskUser", "zenpy_for"]

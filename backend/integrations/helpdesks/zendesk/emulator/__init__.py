@@ -17,7 +17,7 @@ from backend.integrations.gateways.sandbox_server import RunningServer, serve_in
 from .api_routes import inject_fault, register_api_routes
 from .oauth_routes import register_oauth_routes, s256
 from .signing import new_key_pair, sign_claims, signed_url_claims
-from .state import EXTENSION_KEY, EmulatorState, Fault, OAuthClient, Ticket, ZendeskUser
+from .state import EXTENSION_KEY, AppInstallation, EmulatorState, Fault, OAuthClient, Ticket, ZendeskUser
 
 __all__ = ["ZendeskEmulator", "s256"]
 
@@ -108,6 +108,14 @@ class ZendeskEmulator:
             if app_id not in self.state.app_keys:
                 self.state.app_keys[app_id] = new_key_pair()
             return self.state.app_keys[app_id]
+
+    def install_app(self, subdomain: str, *, app_id: str, app_installation_id: str) -> None:
+        """Install the app `app_id` in the subdomain's account under `app_installation_id`
+        (what an admin does in Zendesk; the API then names the app of the installation)."""
+        self.app_key_pair(app_id)
+        with self.state.lock:
+            self.state.app_installations[(subdomain, int(app_installation_id))] = AppInstallation(
+                id=int(app_installation_id), subdomain=subdomain, app_id=int(app_id), created_at=self.state.now())
 
     def signed_url_token(self, subdomain: str, *, app_id: str, app_installation_id: str,
                          user_id: int | str, location: str = "ticket_sidebar", lifetime: int = 300) -> str:

@@ -40,6 +40,8 @@ def register_api_routes(app: Flask) -> None:
     app.add_url_rule("/<subdomain>/api/v2/tickets/<int:ticket_id>.json", view_func=update_ticket, methods=["PUT"])
     app.add_url_rule("/<subdomain>/api/v2/tickets/<int:ticket_id>/comments.json", view_func=list_comments,
                      methods=["GET"])
+    app.add_url_rule("/<subdomain>/api/v2/apps/installations/<int:installation_id>.json",
+                     view_func=show_app_installation, methods=["GET"])
     app.add_url_rule("/<subdomain>/api/v2/apps/<app_id>/public_key.pem", view_func=app_public_key, methods=["GET"])
 
 
@@ -92,10 +94,30 @@ def list_comments(subdomain: str, ticket_id: int):
                         "count": len(ticket.comments)})
 
 
-def app_public_key(subdomain: str, app_id: str):
+def show_app_installation(subdomain: str, installation_id: int):
+    """GET /api/v2/apps/installations/{id}.json: the installation object itself (not wrapped)."""
     state = emulator_state()
     with state.lock:
-        keys = state.app_keys.get(app_id)
+        _pair, error = _authorize(state, subdomain, "apps", write=False)
+        if error:
+            return error
+        installation = state.app_installations.get((subdomain, installation_id))
+        if installation is None:
+            return jsonify(shapes.NOT_FOUND), 404
+        return jsonify(shapes.app_installation_json(installation))
+
+
+def app_public_key(subdomain: str, app_id: str):
+    """GET /api/v2/apps/{app_id}/public_key.pem: with a token of this account, for an app
+    installed in it (the account's token cannot read the keys of apps it does not have)."""
+    state = emulator_state()
+    with state.lock:
+        _pair, error = _authorize(state, subdomain, "apps", write=False)
+        if error:
+            return error
+        installed = any(i.subdomain == subdomain and str(i.app_id) == app_id
+                        for i in state.app_installations.values())
+        keys = state.app_keys.get(app_id) if installed else None
     if keys is None:
         return jsonify(shapes.NOT_FOUND), 404
     return Response(keys[1], mimetype="application/x-pem-file")

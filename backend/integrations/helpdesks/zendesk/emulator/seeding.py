@@ -32,6 +32,7 @@ def install_for_account(session: Session, account: Account, emulator, *, client_
     email = admin.email if admin else f"admin@{subdomain}.test"
     name = (admin.name if admin else None) or "Zendesk Admin"
     zendesk_admin = emulator.add_user(subdomain, email=email, name=name, role="admin")
+    emulator.install_app(subdomain, app_id=app_id, app_installation_id=app_installation_id)
     token = emulator.issue_tokens(subdomain, user_id=zendesk_admin.id, client_id=client_id)
     installation = HelpdeskInstallation(
         account_id=account.id, kind="zendesk", external_id=subdomain,

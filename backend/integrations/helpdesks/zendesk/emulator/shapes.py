@@ -64,6 +64,18 @@ def audit_json(*, audit_id: int, ticket: Ticket, author_id: int, created_at: flo
             "events": events, "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}}}
 
 
+def app_installation_json(installation) -> dict:
+    """GET /api/v2/apps/installations/{id}.json (documented fields)."""
+    return {
+        "id": installation.id, "app_id": installation.app_id, "product": "support",
+        "settings": {"name": "ChargeDesk", "title": "ChargeDesk"}, "settings_objects": [],
+        "enabled": installation.enabled, "paid": False, "has_unpaid_subscription": False,
+        "has_incomplete_subscription": False, "collapsible": True, "location_ids": [],
+        "created_at": iso(installation.created_at), "updated_at": iso(installation.created_at),
+        "updated": iso(installation.created_at), "recurring_payment": False, "pending_deployment": False,
+    }
+
+
 def oauth_error(error: str, description: str) -> dict:
     """The OAuth endpoints' error body."""
     return {"error": error, "error_description": description}

@@ -73,6 +73,17 @@ class Ticket:
 
 
 @dataclass
+class AppInstallation:
+    """An installed app in one Zendesk account; the app (its id) owns the signing key pair."""
+
+    id: int
+    subdomain: str
+    app_id: int
+    created_at: float
+    enabled: bool = True
+
+
+@dataclass
 class Fault:
     count: int
     status: int
@@ -96,6 +107,7 @@ class EmulatorState:
         self.request_log: list[tuple[str, str]] = []
         self.token_requests: list[dict] = []
         self.app_keys: dict[str, tuple[str, str]] = {}  # app id -> (private PEM, public PEM)
+        self.app_installations: dict[tuple[str, int], AppInstallation] = {}  # (subdomain, id) -> it
         self.clock_offset = 0.0
         self._ids = itertools.count(360000000001)
         self._ticket_ids = itertools.count(101)
