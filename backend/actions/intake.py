@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..auth.principal import Principal
 from ..models import Account, ActionRun, GatewayConnection, HelpdeskInstallation, User
 from ..tenancy import TenantScope
-from . import action_module, limits
+from . import action_module, allowance, limits
 from .base import ActionContext, ActionRejected
 from .permissions import check_can_act, gateway_capabilities
 from .runs import audit_run
@@ -130,7 +130,7 @@ def _new_run(session: Session, principal: Principal, request: ActionRequest) -> 
                         account_currency=account.default_currency, scope=scope)
     params = module.validate(target_type, row, request.params, ctx)
     run = _run_row(session, principal, request, module, target_type, row, params, account)
-    pending = _approval_reason(principal, user, account, module, params)
+    pending = _approval_reason(session, principal, user, account, module, params, row)
     if pending:
         run.status, run.result = "pending_approval", {"pending_reason": pending}
     session.add(run)
@@ -178,16 +178,20 @@ def check_reason(module, request: ActionRequest, account: Account) -> tuple[str 
     return code, note
 
 
-def _approval_reason(principal: Principal, user: User | None, account: Account, module,
-                     params: dict) -> str | None:
-    """Why the run must wait for approval (above the user's current refund limit), or None."""
+def _approval_reason(session: Session, principal: Principal, user: User | None, account: Account, module,
+                     params: dict, charge) -> str | None:
+    """Why the run must wait for approval (above what is left of the user's limit), or None."""
     if not module.LIMITED_BY_REFUND_LIMIT:
         return None
     personal = user.refund_limit_minor if user is not None else principal.refund_limit_minor
     limit = limits.effective_limit(role=principal.role, personal_limit=personal,
                                    account_settings=account.settings)
+    if limit is None:
+        return None
+    used = allowance.lock_and_read_used(session, account_id=account.id, user_id=principal.user_id,
+                                        charge_id=charge.id, currency=params["currency"])
     return limits.approval_reason(limit=limit, amount=params["amount"], currency=params["currency"],
-                                  account_currency=account.default_currency)
+                                  account_currency=account.default_currency, used=used)
 
 
 def _source(session: Session, principal: Principal, request: ActionRequest) -> dict:
