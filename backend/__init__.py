@@ -12,7 +12,7 @@ __all__ = ["ConfigError", "Settings", "create_app"]
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app. `overrides` use unprefixed names (DATABASE_URL=...), winning over the env."""
-    from . import api, crypto, db, jobs
+    from . import api, crypto, db, jobs, serving
     from .api import sidebar_hot_path
     from .sync import webhook_hot_path
     from .web import edge, health, home, security_headers
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security_headers.init_app(app)
     logging.basicConfig(level=logging.INFO if settings.env != "test" else logging.WARNING)
     logging.getLogger("stripe").setLevel(logging.WARNING)  # it logs every request at INFO
+    serving.redact_request_logs()  # no requester emails in request logs
     crypto.configure(settings.encryption_keys)
     db.init_app(app, settings.database_url)
     jobs.init_app(app)

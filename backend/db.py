@@ -13,14 +13,17 @@ _EXT = "chargedesk.db"
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a failed statement's error (and so the error log) never shows its bound
+    # values: amounts, emails, names, tokens.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping (a round trip on every checkout): connections broken by a server restart are
     # detected on first use and the pool is invalidated; pool_recycle retires old ones.
     # JSON columns are parsed by orjson in the driver (several times faster than json.loads).
-    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, json_deserializer=orjson.loads)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, json_deserializer=orjson.loads,
+                         hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -2,10 +2,54 @@
 from __future__ import annotations
 
 import gc
+import logging
+import re
 import socket
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 from gunicorn.util import parse_address
+
+# A query parameter whose name mentions email (email=, requester_email= ...): its value is redacted.
+EMAIL_PARAMETER = re.compile(r"((?:^|[?&;])[^=&;?\s]*email[^=&;\s]*=)[^&;\s\"]*", re.IGNORECASE)
+REDACTED = "[redacted]"
+# Access-log atoms that can carry a query string: the request line, the query, the referrer.
+URL_ATOMS = ("r", "q", "f", "{referer}i")
+
+
+def redact_emails(text: str | None) -> str | None:
+    """`text` with the value of every email-like query parameter replaced (requesters' addresses
+    must not land in access logs)."""
+    return EMAIL_PARAMETER.sub(r"\1" + REDACTED, text) if text else text
+
+
+class RedactingAccessLogger(Logger):
+    """gunicorn's logger, with requesters' email addresses taken out of the access log lines."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in URL_ATOMS:
+            if isinstance(atoms.get(name), str):
+                atoms[name] = redact_emails(atoms[name])
+        return atoms
+
+
+class RedactEmailsFilter(logging.Filter):
+    """For other request logs (werkzeug's development server in `chargedesk demo`): same redaction."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_emails(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def redact_request_logs() -> None:
+    """Attach the filter to werkzeug's request logger (idempotent)."""
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactEmailsFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RedactEmailsFilter())
 
 
 class GunicornServer(BaseApplication):
@@ -38,10 +82,13 @@ class AddressInUse(Exception):
 
 
 def gunicorn_options(*, bind: str, workers: int, threads: int, access_log: bool) -> dict:
+    """Options for gunicorn. limit_request_line 0: gunicorn passes request lines up to its own 1 MiB
+    cap, so the app answers overlong URLs itself, as JSON 414 (backend.web.edge); gunicorn's own
+    error pages are HTML."""
     return {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
             "timeout": 60, "graceful_timeout": 10, "keepalive": 5,
-            "accesslog": "-" if access_log else None, "preload_app": True,
-            "reuse_port": socket_per_worker(bind)}
+            "accesslog": "-" if access_log else None, "logger_class": RedactingAccessLogger,
+            "limit_request_line": 0, "preload_app": True, "reuse_port": socket_per_worker(bind)}
 
 
 def socket_per_worker(bind: str) -> bool:
