@@ -59,16 +59,13 @@ def init_app(app: Flask) -> None:
     views.init_app(app)
     for kind in helpdesk_names():
         helpdesk_host(kind).init_app(app)
-    if _settings_env(app) in DEMO_ENVS:
-        from . import demo_host
-
-        demo_host.init_app(app)
 
 
-def _settings_env(app: Flask) -> str:
+def settings_env(app: Flask) -> str:
+    """The app's environment (production, demo, test, development); demo harnesses key on it."""
     settings = app.config.get("SETTINGS")
     return getattr(settings, "env", "production") if settings else "production"
 
 
 def is_demo_env() -> bool:
-    return _settings_env(current_app) in DEMO_ENVS
+    return settings_env(current_app) in DEMO_ENVS

@@ -13,7 +13,7 @@ from backend import create_app
 from backend.accounts import add_user
 from backend.db import transaction
 from backend.models import AgentIdentity, HelpdeskInstallation
-from sidebar_apps import demo_host, zaf_sdk
+from sidebar_apps.zendesk import demo_host, zaf_sdk
 from sidebar_apps.shell import render_shell
 
 HOSTILE = '</script><script>alert(1)</script>'
@@ -37,7 +37,7 @@ def test_shell_carries_the_token_safely_and_locks_itself_down(app):
     csp = resp.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'self' https://*.zendesk.com" in csp
     scripts = re.findall(r'<script src="([^"]+)"', html)
-    assert scripts[-1].endswith("/hosts/zendesk.js") and "/sidebar/static/sidebar.js" in scripts
+    assert scripts[-1].endswith("/sidebar/zendesk/static/zendesk.js") and "/sidebar/static/sidebar.js" in scripts
     with pytest.raises(ValueError):
         with app.test_request_context("/"):
             render_shell(host="nowhere", token="t", agent={}, location="ticket_sidebar")
@@ -111,3 +111,14 @@ def test_harness_refuses_unknown_tickets_agents_and_installations(client, seeded
     assert client.get(f"/demo/zendesk/{seeded['installation_id'] + 1}/tickets/1").status_code == 404
     index = client.get("/demo/zendesk")
     assert index.status_code == 200 and "acme-harness.zendesk.com" in index.text and "Alex Agent (agent)" in index.text
+
+
+def test_generic_view_answers_an_unknown_helpdesk_with_a_404_page(client):
+    response = client.post("/sidebar/nodesk", data={"token": "x"})
+    assert response.status_code == 404 and "No such helpdesk" in response.text and "sbt." not in response.text
+
+
+def test_zendesk_host_script_is_served_from_its_own_folder(client):
+    script = client.get("/sidebar/zendesk/static/zendesk.js")
+    assert script.status_code == 200 and "ZAFClient" in script.text
+    assert client.get("/sidebar/static/hosts/zendesk.js").status_code == 404

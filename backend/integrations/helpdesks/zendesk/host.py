@@ -105,11 +105,11 @@ class ZendeskHost:
                           location=claims.location)
 
     def sidebar_assets(self) -> SidebarAssets:
-        from sidebar_apps import zaf_sdk
+        from sidebar_apps.zendesk import zaf_sdk
 
         return SidebarAssets(
             sdk_url=zaf_sdk.script_url,
-            host_script_url=lambda: url_for("sidebar_shell.static", filename="hosts/zendesk.js"),
+            host_script_url=lambda: url_for("zendesk_app.static", filename="zendesk.js"),
             frame_ancestors="https://*.zendesk.com", sdk_origin="https://static.zdassets.com")
 
     def has_api_access(self, installation: HelpdeskInstallation) -> bool:
@@ -182,9 +182,9 @@ class ZendeskHost:
 
     # --- wiring and demo --------------------------------------------------------------------
     def init_app(self, app: Flask) -> None:
-        from sidebar_apps import zaf_sdk
+        from sidebar_apps import zendesk
 
-        app.register_blueprint(zaf_sdk.bp)
+        zendesk.init_app(app)
 
     def start_demo(self, app: Flask, account: Account) -> DemoHelpdesk:
         from backend.demo_zendesk import start_demo_zendesk

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from backend.db import session
 from backend.models import Account, AgentIdentity, Customer, HelpdeskInstallation, User
 
-from .shell import is_demo_env
+from ..shell import is_demo_env
 
 bp = Blueprint("demo_host", __name__)
 KEY_SETTING = "harness_private_key_pem"
@@ -123,7 +123,7 @@ def _harness_installations() -> list[HelpdeskInstallation]:
 def preview():
     """The demo preview: a few tickets, each opening the harness as one of the account's agents."""
     installations = [(i, i.settings["harness"]) for i in _harness_installations()]
-    return _no_store(render_template("sidebar/demo_index.html", installations=installations))
+    return _no_store(render_template("zendesk/demo_index.html", installations=installations))
 
 
 @bp.get("/demo/zendesk/<int:installation_id>/tickets/<int:ticket_id>")
@@ -145,7 +145,7 @@ def harness(installation_id: int, ticket_id: int):
             "account": {"subdomain": installation.external_id},
             "installation_id": int(installation.settings["app_installation_id"])}
     token = mint_app_jwt(installation, zendesk_user_id=agent["id"], location=location)
-    page = render_template("sidebar/harness.html", host=host, ticket=ticket, agent=agent, token=token,
+    page = render_template("zendesk/harness.html", host=host, ticket=ticket, agent=agent, token=token,
                            installation=installation, agents=harness_settings["agents"],
                            launch_url="/sidebar/zendesk?" + urlencode({"origin": origin, "app_guid": app_guid}))
     response = _no_store(page)

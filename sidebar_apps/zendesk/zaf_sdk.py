@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, request, url_for
 
 PACKAGE = "zendesk_app_framework_sdk"
 VERSION = "2.0.11"
-PACKAGE_DIR = Path(__file__).resolve().parent / "vendor" / "node_modules" / PACKAGE
+PACKAGE_DIR = Path(__file__).resolve().parents[1] / "vendor" / "node_modules" / PACKAGE
 CDN_URL = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js"
 MODULES = ("./index", "./client", "./utils", "./vendor/native-promise-only")
 
