@@ -5,16 +5,33 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-bp = Blueprint("helpscout_sidebar", __name__, static_folder="static", static_url_path="/sidebar/helpscout/static")
+DEMO_ENVS = ("demo", "test", "development")
 
 
 def init_app(app: Flask) -> None:
-    from . import confirm, dynamic, sdk
+    from . import sdk
 
-    if "helpscout_sidebar" in app.blueprints:
-        return
+    if "helpscout_sidebar" not in app.blueprints:
+        app.register_blueprint(_blueprint(demo=_env(app) in DEMO_ENVS))
+        app.register_blueprint(sdk.bp)
+
+
+def _blueprint(*, demo: bool) -> Blueprint:
+    """One per app (rules are bound before registration)."""
+    from . import confirm, dynamic
+
+    bp = Blueprint("helpscout_sidebar", __name__, static_folder="static",
+                   static_url_path="/sidebar/helpscout/static")
     bp.add_url_rule("/sidebar/helpscout/dynamic", view_func=dynamic.dynamic_app, methods=["POST"])
     bp.add_url_rule("/sidebar/helpscout/action", view_func=confirm.confirm_action, methods=["GET", "POST"])
     bp.add_url_rule("/sidebar/helpscout/action/status", view_func=confirm.action_status, methods=["GET"])
-    app.register_blueprint(bp)
-    app.register_blueprint(sdk.bp)
+    if demo:  # the preview plays Help Scout (it signs loads): never in production
+        from . import demo_preview
+
+        bp.add_url_rule("/demo/helpscout", view_func=demo_preview.preview, methods=["GET"])
+    return bp
+
+
+def _env(app: Flask) -> str:
+    settings = app.config.get("SETTINGS")
+    return getattr(settings, "env", "production") if settings else "production"
