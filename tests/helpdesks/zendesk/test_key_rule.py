@@ -185,3 +185,27 @@ def test_the_emulated_key_endpoint_needs_a_token_of_the_account(connected, zende
 
     url = f"{zendesk.base_url(SUBDOMAIN)}/api/v2/apps/{connected.app_id}/public_key.pem"
     assert requests.get(url, timeout=10).status_code == 401
+
+
+def test_the_notice_job_over_smtp_retries_what_may_pass_later_and_drops_what_never_will(
+        app, owner_browser, connected, account, monkeypatch):
+    from backend.admin.notices import send_key_change_notice
+    from backend.mail import MailError
+    from tests.mail.smtp_server import LoopbackSmtpServer, free_port
+
+    post_key(owner_browser, connected, new_key_pair()[1])
+    [entry] = audit_events(account.id, "helpdesk.key_changed")
+    settings = app.config["SETTINGS"]
+    monkeypatch.setattr(settings, "smtp_url", f"smtp://127.0.0.1:{free_port()}")
+    with pytest.raises(MailError) as down:  # the job raises: RQ retries it with backoff
+        send_key_change_notice(entry.id)
+    assert down.value.retryable
+    with LoopbackSmtpServer() as server:
+        monkeypatch.setattr(settings, "smtp_url", server.url)
+        server.handler.rcpt_reply = "550 5.1.1 No such user"
+        assert send_key_change_notice(entry.id) is None  # logged, not retried forever
+        server.handler.rcpt_reply = None
+        send_key_change_notice(entry.id)
+        [received] = server.handler.received
+    assert received.rcpt_tos == ["owner@acme.test"]
+    assert b"app key of Acme Inc was changed" in received.data
