@@ -151,8 +151,6 @@ def test_private_note_lands_on_the_ticket_through_the_registry(harness, installa
 
 
 def test_ticket_is_created_with_a_private_note(host, harness, installation):
-    if harness.kind == "zendesk":  # TEMPORARY: client.py and the emulator are being edited (H4's fix)
-        pytest.skip("Zendesk create_ticket lands with the Zendesk move, after the app-key fix")
     ticket_id = host.api_for(installation).create_ticket(
         requester_email="buyer@example.org", requester_name="Bea Buyer", subject="Question about invoice 1042",
         body="Why was I charged twice?", private_note="Billing context: 2 charges of $20.00 on 3 May")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from flask import has_app_context
 from zenpy import Zenpy
-from zenpy.lib.api_objects import Comment, Ticket
+from zenpy.lib.api_objects import Comment, Ticket, User
 from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNotFoundException, ZenpyException
 
 from .. import HelpdeskConfig, HelpdeskError
@@ -77,6 +77,20 @@ class ZendeskHelpdesk:
         ticket = Ticket(id=_ticket_number(ticket_id))
         ticket.comment = Comment(body=body, public=False)
         self._call(lambda api: api.tickets.update(ticket))
+
+    def create_ticket(self, *, requester_email: str, requester_name: str | None, subject: str, body: str,
+                      private_note: str | None = None) -> str:
+        """A ticket from the requester (made an end user if new), then our private note on it.
+
+        https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#create-ticket
+        """
+        ticket = Ticket(subject=subject, comment=Comment(body=body, public=True),
+                        requester=User(email=requester_email, name=requester_name or requester_email))
+        audit = self._call(lambda api: api.tickets.create(ticket))
+        ticket_id = str(audit.ticket.id)
+        if private_note:
+            self.post_private_note(ticket_id=ticket_id, body=private_note)
+        return ticket_id
 
     def current_user(self) -> ZendeskUser:
         """The token's user.

@@ -1,4 +1,4 @@
-"""The REST API subset ChargeDesk uses: users/me, users/{id}, ticket update with a comment.
+"""The REST API subset ChargeDesk uses: users/me, users/{id}, ticket create and update with a comment.
 
 Docs: https://developer.zendesk.com/api-reference/ticketing/users/users/ ,
 https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket
@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 
 from . import shapes
-from .state import EmulatorState, Ticket, TokenPair, emulator_state
+from .state import EmulatorState, Ticket, TokenPair, ZendeskUser, emulator_state
 
 
 def _base(subdomain: str) -> str:
@@ -37,6 +37,7 @@ def register_api_routes(app: Flask) -> None:
     """Bind the API endpoints under /<subdomain>/api/v2."""
     app.add_url_rule("/<subdomain>/api/v2/users/me.json", view_func=me, methods=["GET"])
     app.add_url_rule("/<subdomain>/api/v2/users/<int:user_id>.json", view_func=show_user, methods=["GET"])
+    app.add_url_rule("/<subdomain>/api/v2/tickets.json", view_func=create_ticket, methods=["POST"])
     app.add_url_rule("/<subdomain>/api/v2/tickets/<int:ticket_id>.json", view_func=update_ticket, methods=["PUT"])
     app.add_url_rule("/<subdomain>/api/v2/tickets/<int:ticket_id>/comments.json", view_func=list_comments,
                      methods=["GET"])
@@ -79,6 +80,48 @@ def update_ticket(subdomain: str, ticket_id: int):
         if not isinstance(payload, dict):
             return jsonify(shapes.api_error("InvalidEndpoint", "ticket parameter is required")), 400
         return _apply_update(state, ticket, payload, author_id=pair.user_id, base=_base(subdomain))
+
+
+def create_ticket(subdomain: str):
+    """POST /api/v2/tickets.json: a requester given by email becomes an end user if unknown; the
+    first comment is the description (public unless `public: false`)."""
+    state = emulator_state()
+    with state.lock:
+        pair, error = _authorize(state, subdomain, "tickets", write=True)
+        if error:
+            return error
+        payload = (request.get_json(silent=True) or {}).get("ticket")
+        if not isinstance(payload, dict) or not isinstance(payload.get("comment"), dict):
+            return jsonify(shapes.api_error("RecordInvalid", "Description: cannot be blank")), 422
+        requester = _requester(state, subdomain, payload.get("requester"), default_id=pair.user_id)
+        if requester is None:
+            return jsonify(shapes.api_error("RecordInvalid", "Requester: email is invalid")), 422
+        ticket = Ticket(id=state.next_ticket_id(), subdomain=subdomain, subject=str(payload.get("subject") or ""),
+                        requester_id=requester, created_at=state.now())
+        state.tickets[(subdomain, ticket.id)] = ticket
+        answer = _apply_update(state, ticket, {"comment": payload["comment"]}, author_id=pair.user_id,
+                               base=_base(subdomain))
+        if answer.status_code == 200:
+            answer.status_code = 201
+        else:
+            del state.tickets[(subdomain, ticket.id)]
+        return answer
+
+
+def _requester(state: EmulatorState, subdomain: str, requester, *, default_id: int) -> int | None:
+    """The requester's user id: the API user when none is given, else found or created by email."""
+    if requester is None:
+        return default_id
+    email = str(requester.get("email") or "").strip().lower() if isinstance(requester, dict) else ""
+    if "@" not in email:
+        return None
+    for user in state.users.values():
+        if user.subdomain == subdomain and user.email.lower() == email:
+            return user.id
+    user = ZendeskUser(id=state.next_id(), subdomain=subdomain, email=email,
+                       name=str(requester.get("name") or email), role="end-user", created_at=state.now())
+    state.users[(subdomain, user.id)] = user
+    return user.id
 
 
 def list_comments(subdomain: str, ticket_id: int):
