@@ -187,7 +187,7 @@ class ZendeskHost:
         zendesk.init_app(app)
 
     def start_demo(self, app: Flask, account: Account) -> DemoHelpdesk:
-        from backend.demo_zendesk import start_demo_zendesk
+        from .demo import start_demo_zendesk
 
         demo = start_demo_zendesk(app, account)
         return DemoHelpdesk(label="Zendesk sidebar preview (click refunds, cancellations ...)",

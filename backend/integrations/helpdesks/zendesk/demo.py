@@ -7,10 +7,11 @@ from typing import Callable
 
 from flask import Flask
 
-from .db import transaction
-from .integrations.helpdesks.zendesk.emulator import ZendeskEmulator
-from .integrations.helpdesks.zendesk.oauth import credentials_from_token
-from .models import Account, HelpdeskInstallation
+from backend.db import transaction
+from backend.models import Account, HelpdeskInstallation
+
+from .emulator import ZendeskEmulator
+from .oauth import credentials_from_token
 
 DEMO_CLIENT_ID, DEMO_CLIENT_SECRET = "zdg-chargedesk-demo", "demo-client-secret"
 
@@ -22,7 +23,7 @@ class DemoHelpdesk:
 
 
 def start_demo_zendesk(app: Flask, account: Account) -> DemoHelpdesk:
-    from sidebar_apps.demo_host import seed_zendesk_demo
+    from sidebar_apps.zendesk.demo_host import seed_zendesk_demo
 
     emulator = ZendeskEmulator()
     emulator.start()
