@@ -15,6 +15,7 @@ from backend.auth.sidebar_tokens import SidebarClaims, agent_params, agent_state
 from backend.db import session, transaction
 from backend.emails import normalize_email
 from backend.integrations.helpdesks import HelpdeskError, helpdesk_host
+from backend.integrations.helpdesks.helpscout.host import verify_dynamic_body
 from backend.integrations.helpdesks.host import HostClaims, HostVerificationError
 from backend.models import HelpdeskInstallation
 from backend.sidebar import ContextQuery, build_context
@@ -45,15 +46,12 @@ def dynamic_app() -> Response:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return html_answer(render_message(UNREADABLE))
     body = request.get_data(cache=False)
-    host = helpdesk_host(KIND)
-    db = session()
-    app_id = request.args.get("app", "")
-    installation = _installation(db, app_id)
+    installation = _installation(session(), request.args.get("app", ""))
     if installation is None:
         return html_answer(render_message(UNKNOWN_APP))
     try:
-        claims, _data = host.verify_dynamic_load(db, app_id=app_id, body=body,
-                                                 signature=request.headers.get("X-HelpScout-Signature"))
+        claims, _data = verify_dynamic_body(installation, body=body,
+                                            signature=request.headers.get("X-HelpScout-Signature"))
     except HostVerificationError as exc:
         log.info("helpscout dynamic app refused from %s: %s", request.remote_addr, exc)
         return Response(status=401)

@@ -112,18 +112,7 @@ class HelpScoutHost:
         """A legacy dynamic app POST: (claims, the parsed body); HostVerificationError if unsigned.
 
         A body that is signed but not the JSON Help Scout sends raises ValueError (answered as html)."""
-        installation = _installation(session, app_id)
-        try:
-            verify_body_signature(_secret(installation), body, signature)
-        except SignatureError as exc:
-            raise HostVerificationError(str(exc)) from None
-        data = parse_dynamic_body(body)
-        ticket = data.get("ticket") if isinstance(data.get("ticket"), dict) else {}
-        user = data.get("user") if isinstance(data.get("user"), dict) else {}
-        claims = HostClaims(installation_id=installation.id, external_user_id=_id_text(user.get("id")),
-                            location="conversation", ticket_id=_id_text(ticket.get("id")) or None,
-                            requester_emails=customer_emails(data.get("customer")))
-        return claims, data
+        return verify_dynamic_body(_installation(session, app_id), body=body, signature=signature)
 
     def sidebar_assets(self) -> SidebarAssets:
         from sidebar_apps.helpscout import sdk
@@ -229,6 +218,22 @@ class HelpScoutHost:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+def verify_dynamic_body(installation: HelpdeskInstallation, *, body: bytes,
+                        signature: str | None) -> tuple[HostClaims, dict]:
+    """A dynamic app POST for an installation already found: (claims, body); see verify_dynamic_load."""
+    try:
+        verify_body_signature(_secret(installation), body, signature)
+    except SignatureError as exc:
+        raise HostVerificationError(str(exc)) from None
+    data = parse_dynamic_body(body)
+    ticket = data.get("ticket") if isinstance(data.get("ticket"), dict) else {}
+    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    claims = HostClaims(installation_id=installation.id, external_user_id=_id_text(user.get("id")),
+                        location="conversation", ticket_id=_id_text(ticket.get("id")) or None,
+                        requester_emails=customer_emails(data.get("customer")))
+    return claims, data
+
+
 def parse_dynamic_body(body: bytes) -> dict:
     """The dynamic app's JSON object; ValueError says what is wrong with it."""
     try:
