@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, and_, bindparam, func, or_, select
+from sqlalchemy import BigInteger, Integer, and_, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import ActionRun, User, utcnow
@@ -22,7 +22,8 @@ REFUND_KIND = "refund"
 
 
 def _amount():
-    return ActionRun.params["amount"].as_integer()
+    """params.amount as a bigint (as_integer() would cast to a 32-bit integer)."""
+    return cast(ActionRun.params["amount"].as_string(), BigInteger)
 
 
 def _currency():
@@ -31,7 +32,8 @@ def _currency():
 
 def _counted(account_id, user_id):
     return and_(ActionRun.account_id == account_id, ActionRun.requested_by_user_id == user_id,
-                ActionRun.kind == REFUND_KIND, ActionRun.status.in_(COUNTED_STATUSES))
+                ActionRun.kind == REFUND_KIND,
+                or_(*(ActionRun.status == status for status in COUNTED_STATUSES)))  # no IN: see sidebar.queries
 
 
 _LOCK_USER = select(User.id).where(User.id == bindparam("user_id")).with_for_update(key_share=True)
@@ -67,15 +69,19 @@ def lock_and_read_used(session: Session, *, account_id: int, user_id: int | None
 
 def _by_currency_statement():
     """Per (currency, charge): the user's counted refunds in the last 24 h, and of the customer's
-    charges at any time (for the sidebar: one customer at a time)."""
-    recent = ActionRun.created_at >= bindparam("since")
+    charges at any time (for the sidebar: one customer at a time). Grouped over a subquery: with
+    server-side parameters PostgreSQL cannot match a JSON path in GROUP BY to the one selected."""
+    recent = (ActionRun.created_at >= bindparam("since")).label("recent")
     customers = and_(ActionRun.customer_id == bindparam("customer_id", type_=Integer),
-                     ActionRun.target_type == "charge")
-    return (select(_currency().label("currency"), ActionRun.target_id.label("charge_id"),
-                   func.coalesce(func.sum(_amount()).filter(recent), 0).label("today"),
-                   func.coalesce(func.sum(_amount()).filter(customers), 0).label("on_charge"))
+                     ActionRun.target_type == "charge").label("of_customer")
+    runs = (select(_currency().label("currency"), ActionRun.target_id.label("charge_id"), _amount().label("amount"),
+                   recent, customers)
             .where(_counted(bindparam("account_id"), bindparam("user_id")), or_(recent, customers))
-            .group_by(_currency(), ActionRun.target_id))
+            .subquery("counted"))
+    return (select(runs.c.currency, runs.c.charge_id,
+                   func.coalesce(func.sum(runs.c.amount).filter(runs.c.recent), 0).label("today"),
+                   func.coalesce(func.sum(runs.c.amount).filter(runs.c.of_customer), 0).label("on_charge"))
+            .group_by(runs.c.currency, runs.c.charge_id))
 
 
 USED_BY_CURRENCY = _by_currency_statement()  # built once; read by the sidebar (backend.sidebar.queries)

@@ -13,6 +13,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from .. import presenters as p
+from ..actions import allowance, limits
 from ..auth.principal import Principal
 from ..money import exponent
 from . import queries as q
@@ -80,6 +81,8 @@ def assemble(reader, principal: Principal, query: ContextQuery, rows: dict[str, 
         "selected_id": selected.row.id if selected else None,
         "customer": None, "runs": [], "empty": None,
     }
+    view["agent"]["refund_allowance"] = refund_allowance(reader, principal, account,
+                                                        selected.row.id if selected else None)
     if selected is not None:
         if views.enabled(reader.dialect.name):
             view["customer"], view["runs"] = _prebuilt_billing(reader, principal, selected, rows, as_json)
@@ -157,6 +160,31 @@ def agent_view(principal: Principal) -> dict[str, Any]:
     limit = principal.refund_limit_minor
     return {"name": principal.display_name, "role": principal.role, "can_act": principal.can_act,
             "refund_limit": limit}
+
+
+def refund_allowance(reader, principal: Principal, account: Row | None, customer_id: int | None) -> dict | None:
+    """How much the agent may still refund without approval (None: no limit applies).
+
+    `remaining` is per currency: the limit is in the account's currency, and a refund in any
+    other currency always waits for approval. `charges` narrows it for the shown customer's
+    charges that the agent already refunded (what they refunded of a charge counts against it too).
+    Read only for an agent with a limit: one more statement for them, none for anyone else."""
+    settings = account.settings if account else {}
+    limit = limits.effective_limit(role=principal.role, personal_limit=principal.refund_limit_minor,
+                                   account_settings=settings or {})
+    if limit is None or not principal.can_act:
+        return None
+    currency = account.default_currency if account else "USD"
+    rows = [] if principal.user_id is None else reader.fetch({"allowance": allowance.used_params(
+        account_id=principal.account_id, user_id=principal.user_id, customer_id=customer_id)})["allowance"]
+    mine = [r for r in rows if r.currency == currency]
+    today = sum(int(r.today) for r in mine)
+
+    def left(on_charge: int = 0) -> int:
+        return limits.remaining(limit=limit, used=limits.Used(on_charge=on_charge, today=today))
+
+    return {"limit": limit, "currency": currency, "exponent": exponent(currency), "remaining": {currency: left()},
+            "charges": {str(r.charge_id): left(int(r.on_charge)) for r in mine if r.on_charge}}
 
 
 def empty_state(emails: tuple[str, ...]) -> dict[str, Any]:

@@ -190,6 +190,13 @@ def agent(_dialect: str) -> Select:
     return agent_statement()
 
 
+def allowance(_dialect: str) -> Select:
+    """What the agent already refunded, for the refund dialog's allowance (backend.actions.allowance)."""
+    from ..actions.allowance import USED_BY_CURRENCY
+
+    return USED_BY_CURRENCY
+
+
 AGENT_PREFIX = "agent_"
 
 
@@ -210,7 +217,7 @@ def opening(dialect: str) -> Select:
 BUILDERS: dict[str, Callable[..., Select]] = {
     "agent": agent, "opening": opening, "account": account, "matches": matches, "matches_one": matches_one, "customer": customer,
     "charges": charges, "totals": totals, "refunds": refunds, "disputes": disputes, "subscriptions": subscriptions, "invoices": invoices,
-    "tax_ids": tax_ids, "runs": runs, "canceled": canceled,
+    "tax_ids": tax_ids, "runs": runs, "canceled": canceled, "allowance": allowance,
 }
 
 

@@ -189,6 +189,21 @@
         oninput: function (evt) { v.amount = evt.target.value; }})];
   }
 
+  /* A refund: how much the agent may still refund alone (backend/actions/limits.py counts their earlier
+   * refunds of this charge and of the last 24 hours); nothing when no limit applies. */
+  CD.allowanceText = function (app, dialog) {
+    var a = app.view && app.view.agent && app.view.agent.refund_allowance;
+    if (dialog.kind !== 'refund' || !a) { return null; }
+    var currency = String(dialog.currency || '').toUpperCase();
+    if (!Object.prototype.hasOwnProperty.call(a.remaining, currency)) {
+      return 'Refunds in ' + currency + ' need approval by an admin.';
+    }
+    var left = a.remaining[currency], onCharge = a.charges[String(dialog.target.id)];
+    if (typeof onCharge === 'number') { left = Math.min(left, onCharge); }
+    if (left <= 0) { return 'Any refund now needs approval by an admin.'; }
+    return 'You can refund up to ' + CD.formatMajor(left, dialog.exponent) + ' ' + currency + ' without approval.';
+  };
+
   function fields(app, dialog) {
     var m = dialog.meta, v = dialog.values, off = dialog.phase !== 'edit', out = [];
     (m.fields || []).forEach(function (f) {
@@ -197,6 +212,8 @@
           oninput: function (evt) { v[f[0]] = evt.target.value; }}));
     });
     if (m.amount || m.line) { out.push(amountField(dialog, off)); }
+    var allowance = CD.allowanceText(app, dialog);
+    if (allowance) { out.push(h('p.cd-muted.cd-allowance', {text: allowance})); }
     (m.checks || []).forEach(function (c) {
       out.push(h('label.cd-check', {}, [h('input', {type: 'checkbox', name: c[0], checked: v[c[0]], disabled: off,
         onchange: function (evt) { v[c[0]] = evt.target.checked; }}), ' ' + c[1]]));
