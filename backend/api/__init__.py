@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template
 from flask_smorest import Api
 
-from . import account, errors
+from . import account, documents, errors
 
 API_PREFIX = "/api/v1"
-BLUEPRINTS = [account.blp]  # other modules append theirs via register_api_blueprint
+BLUEPRINTS = [account.blp, documents.blp]  # other modules append theirs via register_api_blueprint
 
 
 def init_app(app: Flask, extra_blueprints=()) -> Api:

@@ -30,7 +30,7 @@ def _extra_command_modules() -> list:
 
     modules = []
     for name in ("backend.cli.gateways", "backend.cli.audit", "backend.cli.apps", "backend.cli.helpdesks",
-                 "backend.cli.webhooks"):
+                 "backend.cli.webhooks", "backend.cli.documents"):
         try:
             modules.append(import_module(name))
         except ModuleNotFoundError as exc:
