@@ -15,6 +15,7 @@ import logging
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from .. import jobs
 from ..db import session
@@ -155,9 +156,19 @@ def _process(s, adapter, connection, row: InboundWebhook) -> bool:
         row.error = exc.message
         row.status = "retry" if exc.retryable and row.attempts < MAX_ATTEMPTS else "failed"
         return row.status != "retry"
-    except Exception as exc:  # a bug or a malformed body: park it, keep draining the rest
-        log.exception("webhook %s could not be processed", row.event_id)
-        row.status, row.error = "failed", f"{exc.__class__.__name__}: {exc}"[:500]
+    except Exception as exc:  # a bug or a malformed body: park it (its writes undone), drain the rest
+        row.status, row.error = "failed", failure_reason(exc)
+        log.error("webhook row %s could not be processed: %s", row.id, row.error,
+                  exc_info=not isinstance(exc, DBAPIError))  # a statement's parameters stay out of logs
         return True
     row.status, row.processed_at, row.error = "processed", utcnow(), None
     return True
+
+
+def failure_reason(exc: Exception) -> str:
+    """What a failed row records: the driver's first line for a database error (a value too long
+    or out of range for its column), without the statement or its parameters."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        lines = str(exc.orig).strip().splitlines()
+        return f"{exc.orig.__class__.__name__}: {lines[0] if lines else ''}"[:500]
+    return f"{exc.__class__.__name__}: {exc}"[:500]

@@ -9,6 +9,7 @@ only when the receiver is not cached, has expired, or would reject the delivery.
 from __future__ import annotations
 
 import json
+import logging
 
 from flask import Blueprint, Flask, Response, request
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,7 @@ from ..integrations.gateways.errors import WebhookVerificationError
 from ..integrations.gateways.records import GatewayEvent
 from . import inbox, receivers
 
+log = logging.getLogger(__name__)
 bp = Blueprint("gateway_webhooks", __name__)
 # Stored with the delivery, under these names (werkzeug's spelling, as iterating Headers gives).
 KEPT_HEADERS = ("Content-Type", "User-Agent", "Stripe-Signature", "Recurly-Signature",
@@ -38,6 +40,7 @@ def accept(kind: str, connection_id: int, body: bytes, environ: dict) -> bytes:
     """Verify and store one delivery; the answer's body, or ApiError (400/404). Needs an app
     context but no request: the hot path (webhook_hot_path) calls it in front of Flask."""
     account_id, event = _verified(kind, connection_id, EnvironHeaders(environ), body)
+    _check_storable(event)
     headers = {name: environ[key] for name, key in _ENVIRON_KEYS if key in environ}
     row = inbox.Row(account_id=account_id, connection_id=connection_id, event_id=event.event_id,
                     event_type=event.type, body=body, headers=headers)
@@ -56,21 +59,61 @@ _STORED = json.dumps({"received": True, "duplicate": False}).encode()
 _DUPLICATE = json.dumps({"received": True, "duplicate": True}).encode()
 
 
+# The widths of inbound_webhooks.event_id and .event_type.
+MAX_EVENT_ID, MAX_EVENT_TYPE = 255, 100
+
+
+def _check_storable(event: GatewayEvent) -> None:
+    """A verified event whose id or type the inbox cannot hold is refused whole (400), not cut."""
+    for what, value, limit in (("event id", event.event_id, MAX_EVENT_ID),
+                               ("event type", event.type, MAX_EVENT_TYPE)):
+        if not isinstance(value, str) or (what == "event id" and not value):
+            raise ApiError(400, f"webhook rejected: the {what} is missing or not a string")
+        if len(value) > limit:
+            raise ApiError(400, f"webhook rejected: the {what} is {len(value)} characters long; "
+                                f"at most {limit} are accepted")
+        if not value.isprintable() or not _encodes(value):
+            raise ApiError(400, f"webhook rejected: the {what} contains control characters or "
+                                "invalid Unicode")
+
+
+def _encodes(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON)
+        return False
+    return True
+
+
 def _verified(kind: str, connection_id: int, headers, body: bytes) -> tuple[int, GatewayEvent]:
     """(account id, verified event); a cached receiver's rejection is re-checked fresh."""
     receiver = receivers.cached(connection_id)
     if receiver is not None and receiver.kind == kind:
         try:
-            return receiver.account_id, receiver.verify(headers=headers, body=body)
+            return receiver.account_id, _verify(receiver, headers, body)
         except WebhookVerificationError:
             pass  # maybe a secret was added since we cached it: ask the database
     receiver = receivers.load(connection_id)
     if receiver is None or receiver.kind != kind:
         raise ApiError(404, f"no {kind} connection {connection_id}")
     try:
-        return receiver.account_id, receiver.verify(headers=headers, body=body)
+        return receiver.account_id, _verify(receiver, headers, body)
     except WebhookVerificationError as exc:
         raise ApiError(400, f"webhook rejected: {exc.message}") from None
+
+
+# What reading an odd body can raise that its gateway's parser did not turn into a rejection.
+_ODD_BODY = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError)
+
+
+def _verify(receiver: receivers.Receiver, headers, body: bytes) -> GatewayEvent:
+    """The receiver's verdict; an odd body it failed to read is a rejection (400), not a 500."""
+    try:
+        return receiver.verify(headers=headers, body=body)
+    except _ODD_BODY as exc:
+        log.warning("a %s webhook could not be read", receiver.kind, exc_info=True)
+        raise WebhookVerificationError(f"the event cannot be read ({exc.__class__.__name__})",
+                                       code="malformed_body") from None
 
 
 def init_app(app: Flask) -> None:

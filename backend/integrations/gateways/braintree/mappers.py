@@ -6,7 +6,6 @@ major units of the transaction's currency; they become integer minor units here.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from backend.money import to_minor
@@ -78,9 +77,17 @@ def utc(value: Any) -> dt.datetime | None:
     return None
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def minor(amount: Any, currency: str) -> int:
-    """A Braintree decimal amount (Decimal or string) in minor units of `currency`."""
-    return to_minor(Decimal(str(amount)), currency)
+    """A Braintree decimal amount (Decimal or string) in minor units of `currency`.
+
+    ValueError (MoneyError) for what is not an amount, or one no column can hold."""
+    value = to_minor(str(amount), currency)
+    if abs(value) > _INT64_MAX:
+        raise ValueError(f"amount {str(amount)[:40]} is out of range")
+    return value
 
 
 def currency_of(obj: Any) -> str:

@@ -48,9 +48,29 @@ def event_id(payload: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# What an odd notification raises while the SDK builds it or we map it ("x" as an amount, a
+# date that is none): the delivery is refused with the reason, never half-read.
+UNREADABLE = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError)
+
+
 def parse_webhook(client: BraintreeClient, body: bytes, *, verify: bool = True) -> GatewayEvent:
     """Verify (unless stored after verifying), parse and map one delivery."""
     signature, payload = form_fields(body)
+    try:
+        return _parsed(client, signature, payload, verify)
+    except UNREADABLE as exc:
+        raise WebhookVerificationError(f"Braintree notification cannot be read: {_reason(exc)}",
+                                       code="malformed_body") from None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ArithmeticError):  # decimal's own messages name a class, not the value
+        return "a number in it is not a number"
+    text = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else str(exc)
+    return (text or exc.__class__.__name__)[:300]
+
+
+def _parsed(client: BraintreeClient, signature: str, payload: str, verify: bool) -> GatewayEvent:
     notification = client.parse_notification(signature, payload, verify=verify)
     kind = str(getattr(notification, "kind", "") or "")
     mapped = _map(kind, notification)

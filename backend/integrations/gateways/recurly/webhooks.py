@@ -73,16 +73,27 @@ def parse_notification(body: bytes) -> Notification:
     """The notification in a verified body; WebhookVerificationError if it is not one."""
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise WebhookVerificationError("webhook body is not JSON (XML webhooks are unsigned; "
                                        "configure the endpoint for JSON)") from None
     if not isinstance(payload, dict) or not payload.get("id") or not payload.get("object_type"):
         raise WebhookVerificationError("webhook body is not a Recurly JSON notification")
     return Notification(
-        id=str(payload["id"]), object_type=str(payload["object_type"]),
-        event_type=str(payload.get("event_type") or ""),
-        event_time=_parse_time(payload.get("event_time")), uuid=payload.get("uuid"),
-        account_code=payload.get("account_code"))
+        id=_text(payload, "id", numbers=True), object_type=_text(payload, "object_type"),
+        event_type=_text(payload, "event_type") or "",
+        event_time=_parse_time(payload.get("event_time")), uuid=_text(payload, "uuid"),
+        account_code=_text(payload, "account_code"))
+
+
+def _text(payload: dict, field: str, *, numbers: bool = False) -> str | None:
+    """A field that names something (an id, a type): a string (or a number where one may be)."""
+    value = payload.get(field)
+    if value is None or isinstance(value, str):
+        return value
+    if numbers and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise WebhookVerificationError(f"Recurly notification field {field} is not a string",
+                                   code="malformed_body")
 
 
 def reference(note: Notification) -> tuple[str, str] | None:
@@ -135,7 +146,7 @@ def _parse_time(raw) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
+        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(
+            tzinfo=timezone.utc)
+    except (ValueError, OverflowError):  # not a time, or one past year 9999 in UTC
         return None
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(
-        tzinfo=timezone.utc)

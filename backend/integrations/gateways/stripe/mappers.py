@@ -80,9 +80,31 @@ def _exponent_shift(currency: str | None) -> int:
     return STRIPE_EXPONENT_OVERRIDES[code] - exponent(code)
 
 
-def stripe_to_minor(amount: int | None, currency: str | None) -> int:
+_INT64_MAX = 2**63 - 1
+
+
+def whole_number(value: Any, what: str) -> int:
+    """An integer Stripe sent (JSON may spell one 1e3); anything else makes the object unreadable.
+
+    Raises ValueError naming the field, so a malformed object is refused with a reason instead
+    of being half-read (int("x") fails unhelpfully; int(1.5) would quietly drop money)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"{what} {shown(value)} is not a whole number")
+    if abs(value) > _INT64_MAX:
+        raise ValueError(f"{what} {shown(value)} is out of range")
+    return int(value)
+
+
+def shown(value: Any) -> str:
+    """A value as an error message quotes it: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def stripe_to_minor(amount: int | None, currency: str | None, what: str = "amount") -> int:
     """A Stripe amount in our minor units (ISK 100 at Stripe = 1 krona; fractions dropped)."""
-    return int(amount or 0) // 10 ** _exponent_shift(currency)
+    return whole_number(amount or 0, what) // 10 ** _exponent_shift(currency)
 
 
 def minor_to_stripe(amount: int, currency: str) -> int:
@@ -99,13 +121,25 @@ def _id(value: Any) -> str | None:
     return value
 
 
-def _when(seconds: int | None) -> datetime | None:
-    """Stripe unix seconds -> aware UTC datetime."""
-    return None if seconds is None else datetime.fromtimestamp(int(seconds), tz=timezone.utc)
+def _when(seconds: int | None, what: str = "timestamp") -> datetime | None:
+    """Stripe unix seconds -> aware UTC datetime (ValueError naming the field if it is none)."""
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(whole_number(seconds, what), tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{what} {shown(seconds)} is not a Unix timestamp") from None
+
+
+timestamp = _when  # for the event's own `created` (webhooks.py)
 
 
 def _currency(value: str | None) -> str | None:
-    return value.upper() if value else None
+    if not value:
+        return None
+    if not isinstance(value, str) or len(value) != 3 or not value.isascii() or not value.isalpha():
+        raise ValueError(f"currency {shown(value)} is not a three-letter code")
+    return value.upper()
 
 
 def charge_status_key(charge: StripeDict) -> str:
@@ -123,12 +157,12 @@ def map_charge(charge: StripeDict) -> ChargeRecord:
     status = map_status(CHARGE_STATUSES, charge_status_key(charge), ChargeStatus.UNKNOWN)
     card = (charge.get("payment_method_details") or {}).get("card") or {}
     currency = _currency(charge.get("currency"))
-    amount = stripe_to_minor(charge.get("amount"), currency)
-    captured = stripe_to_minor(charge.get("amount_captured"), currency)
+    amount = stripe_to_minor(charge.get("amount"), currency, "amount")
+    captured = stripe_to_minor(charge.get("amount_captured"), currency, "amount_captured")
     # Stripe counts the released, never-captured rest of a partial capture (or a voided hold) in
     # amount_refunded; our records count only money given back out of what was captured.
     released = amount - captured if (charge.get("captured") or charge.get("refunded")) else 0
-    refunded = max(stripe_to_minor(charge.get("amount_refunded"), currency) - released, 0)
+    refunded = max(stripe_to_minor(charge.get("amount_refunded"), currency, "amount_refunded") - released, 0)
     return ChargeRecord(
         external_id=charge["id"], customer_external_id=_id(charge.get("customer")),
         amount=amount, currency=currency,
@@ -137,7 +171,7 @@ def map_charge(charge: StripeDict) -> ChargeRecord:
         amount_capturable=amount if status is ChargeStatus.AUTHORIZED else 0,
         card_brand=card.get("brand"), card_last4=card.get("last4"),
         description=charge.get("description"), failure_message=charge.get("failure_message"),
-        invoice_external_id=_id(charge.get("invoice")), created_at=_when(charge.get("created")),
+        invoice_external_id=_id(charge.get("invoice")), created_at=_when(charge.get("created"), "created"),
     )
 
 
@@ -149,7 +183,7 @@ def map_refund(refund: StripeDict) -> RefundRecord:
         amount=stripe_to_minor(refund.get("amount"), currency), currency=currency,
         status=map_status(REFUND_STATUSES, refund.get("status"), RefundStatus.UNKNOWN),
         raw_status=str(refund.get("status")), reason=refund.get("reason"),
-        created_at=_when(refund.get("created")), metadata=dict(refund.get("metadata") or {}),
+        created_at=_when(refund.get("created"), "created"), metadata=dict(refund.get("metadata") or {}),
     )
 
 
@@ -204,7 +238,7 @@ def map_subscription(subscription: StripeDict) -> SubscriptionRecord:
         price_external_id=price.get("id"), currency=currency,
         amount=None if unit_amount is None else stripe_to_minor(unit_amount, currency),
         interval=(price.get("recurring") or {}).get("interval"),
-        quantity=int(item.get("quantity") or 1), current_period_end=_when(period_end),
+        quantity=whole_number(item.get("quantity") or 1, "quantity"), current_period_end=_when(period_end),
         cancel_at_period_end=bool(subscription.get("cancel_at_period_end")
                                   or subscription.get("cancel_at")),
         canceled_at=_when(subscription.get("canceled_at")),
@@ -228,7 +262,7 @@ def _tax_line(tax: StripeDict, currency: str | None) -> TaxLineRecord:
 def _invoice_line(line: StripeDict, currency: str | None) -> InvoiceLineRecord:
     return InvoiceLineRecord(
         description=line.get("description"), amount=stripe_to_minor(line.get("amount"), currency),
-        quantity=int(line.get("quantity") or 1), external_id=line.get("id"),
+        quantity=whole_number(line.get("quantity") or 1, "quantity"), external_id=line.get("id"),
     )
 
 
@@ -256,7 +290,7 @@ def map_invoice(invoice: StripeDict) -> InvoiceRecord:
     tax = invoice.get("tax")  # present before 2025-03-31.basil
 
     def minor(field: str) -> int:
-        return stripe_to_minor(invoice.get(field), currency)
+        return stripe_to_minor(invoice.get(field), currency, field)
 
     return InvoiceRecord(
         external_id=invoice["id"], customer_external_id=_id(invoice.get("customer")),

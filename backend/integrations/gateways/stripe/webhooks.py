@@ -13,7 +13,6 @@ captured, refunded, expired), and that event carries the charge we mirror.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from ..errors import WebhookVerificationError
@@ -115,28 +114,47 @@ def _most_telling(failures: list[WebhookVerificationError]) -> WebhookVerificati
 def _decode_event(body: bytes) -> Mapping[str, Any]:
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise WebhookVerificationError("webhook body is not JSON", code="malformed_body") from None
     if not isinstance(event, dict) or event.get("object") != "event" or not event.get("id"):
         raise WebhookVerificationError("webhook body is not a Stripe event", code="malformed_body")
+    if not isinstance(event["id"], str) or not isinstance(event.get("type") or "", str):
+        raise WebhookVerificationError("Stripe event id and type must be strings", code="malformed_body")
     return event
+
+
+# What a malformed object raises while it is mapped (a missing id, "x" as an amount, a list
+# where an object belongs ...): the event is refused with the reason, never half-read.
+UNREADABLE = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError)
+
+
+def unreadable(event_id: str, event_type: str, exc: Exception) -> WebhookVerificationError:
+    reason = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else str(exc)
+    return WebhookVerificationError(
+        f"Stripe event {mappers.shown(event_id)} ({event_type[:100]}) cannot be read: "
+        f"{reason or exc.__class__.__name__}"[:400], code="malformed_body")
 
 
 def parse_event(body: bytes) -> GatewayEvent:
     """Map an already verified Stripe event body to a GatewayEvent."""
     event = _decode_event(body)
-    event_type = str(event.get("type") or "")
-    created = event.get("created")
-    created_at = None if created is None else datetime.fromtimestamp(int(created), tz=timezone.utc)
+    event_id, event_type = event["id"], event.get("type") or ""
+    try:
+        return _mapped(event, event_id, event_type)
+    except UNREADABLE as exc:
+        raise unreadable(event_id, event_type, exc) from None
+
+
+def _mapped(event: Mapping[str, Any], event_id: str, event_type: str) -> GatewayEvent:
+    created_at = mappers.timestamp(event.get("created"), "created")
     handler = handler_for(event_type)
     if handler is None:
-        return GatewayEvent(event_id=event["id"], type=event_type, created_at=created_at,
-                            known=False)
+        return GatewayEvent(event_id=event_id, type=event_type, created_at=created_at, known=False)
     obj = (event.get("data") or {}).get("object")
     if not isinstance(obj, dict) or not obj.get("id"):
         raise WebhookVerificationError(f"{event_type} event has no data.object", code="malformed_body")
     records, deleted = handler(obj)
-    return GatewayEvent(event_id=event["id"], type=event_type, created_at=created_at,
+    return GatewayEvent(event_id=event_id, type=event_type, created_at=created_at,
                         records=records, deleted=deleted)
 
 
