@@ -8,6 +8,8 @@ GET  /api/v1/documents/shared/<token>  the PDF behind a signed, expiring link (n
 """
 from __future__ import annotations
 
+import re
+
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -191,6 +193,7 @@ def _pdf_response(doc: Document) -> Response:
     from ..documents.store import read_pdf
 
     resp = Response(read_pdf(doc), mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'inline; filename="{doc.display_number}.pdf"'
+    filename = re.sub(r"[^A-Za-z0-9._-]+", "_", doc.display_number)
+    resp.headers["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

@@ -69,42 +69,22 @@ def _find_charge(ref: str) -> Charge:
 @click.option("--render/--no-render", default=True, show_default=True, help="Render the PDFs now.")
 def documents_backfill(account_ref: str, since: str, until: str | None, render: bool) -> None:
     """Receipts and credit notes for past payments of ACCOUNT (id or slug); never emailed."""
-    from ..documents.issue import DocumentError, issue_credit_note, issue_receipt
+    from ..documents.history import issue_history
     from ..documents.numbering import NumberFormatError
-    from ..documents.store import ensure_pdf
 
     start, end = _day(since, "--since"), _day(until, "--until") if until else None
     if end is not None and end <= start:
         raise CommandError("--until must be after --since")
     with app_from_env().app_context():
         account = find_account(account_ref)
-        s = session()
-        made, skipped = {"receipt": 0, "credit_note": 0}, 0
-        for model, issue in ((Charge, issue_receipt), (Refund, issue_credit_note)):
-            for row in _succeeded(model, account.id, start, end):
-                try:
-                    issued = issue(s, row, auto_send=False)
-                except DocumentError as exc:
-                    click.echo(f"skipped: {exc}", err=True)
-                    skipped += 1
-                    continue
-                except NumberFormatError as exc:
-                    raise CommandError(str(exc)) from None
-                made[issued.document.kind] += issued.created
-                if render:
-                    ensure_pdf(issued.document.id)
-        click.echo(f"{account.slug}: {made['receipt']} receipts and {made['credit_note']} credit notes issued "
-                   f"(unsent), {skipped} skipped")
-
-
-def _succeeded(model, account_id: int, start: datetime, end: datetime | None) -> list:
-    stmt = select(model).where(model.account_id == account_id, model.status == "succeeded",
-                               model.gateway_created_at >= start)
-    if end is not None:
-        stmt = stmt.where(model.gateway_created_at < end)
-    if model is Refund:
-        stmt = stmt.where(Refund.charge_id.is_not(None))
-    return list(session().scalars(stmt.order_by(model.gateway_created_at, model.id)))
+        try:
+            report = issue_history(account.id, since=start, until=end, render=render)
+        except NumberFormatError as exc:
+            raise CommandError(str(exc)) from None
+        for reason in report.skipped:
+            click.echo(f"skipped: {reason}", err=True)
+        click.echo(f"{account.slug}: {report.issued['receipt']} receipts and {report.issued['credit_note']} credit "
+                   f"notes issued (unsent), {len(report.skipped)} skipped")
 
 
 def _day(value: str, option: str) -> datetime:
