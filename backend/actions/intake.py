@@ -189,7 +189,8 @@ def _approval_reason(session: Session, principal: Principal, user: User | None, 
     if limit is None:
         return None
     used = allowance.lock_and_read_used(session, account_id=account.id, user_id=principal.user_id,
-                                        charge_id=charge.id, currency=params["currency"])
+                                        charge_id=charge.id, customer_id=charge.customer_id,
+                                        currency=params["currency"])
     return limits.approval_reason(limit=limit, amount=params["amount"], currency=params["currency"],
                                   account_currency=account.default_currency, used=used)
 
