@@ -194,3 +194,34 @@ def test_dispute_notification_from_the_sandbox(adapter, sandbox, make_sale, rece
     sandbox.open_dispute(sale.id, amount="40.00", reason="fraud")
     (dispute,) = parse(adapter, bodies[0]).records
     assert (dispute.charge_external_id, dispute.amount, dispute.reason) == (sale.id, 4000, "fraud")
+
+
+def resigned(sandbox, sample: dict, old: bytes, new: bytes) -> bytes:
+    """The sample's XML with `old` replaced, signed again the way the SDK signs its samples."""
+    from braintree.util.crypto import Crypto
+
+    payload = base64.encodebytes(base64.decodebytes(sample["bt_payload"]).replace(old, new))
+    signature = f"{sandbox.public_key}|{Crypto.sha1_hmac_hash(sandbox.private_key, payload)}"
+    return form({"bt_signature": signature, "bt_payload": payload})
+
+
+@pytest.mark.parametrize("old, new, reason", [
+    (b"<amount>100.00</amount>", b"<amount>x</amount>", "cannot be read"),
+    (b"<amount>100.00</amount>", b"<amount>1e30</amount>", r"amount 1E\+30 is out of range"),
+    (b"<amount>100.00</amount>", b"<amount>1.005</amount>", "more decimals than USD allows"),
+])
+def test_odd_amounts_in_a_signed_notification_are_refused(adapter, sdk, sandbox, old, new, reason):
+    sample = sdk.webhook_testing.sample_notification(Kind.TransactionSettled, "tx_odd")
+    assert old in base64.decodebytes(sample["bt_payload"])
+    with pytest.raises(WebhookVerificationError, match=reason) as caught:
+        parse(adapter, resigned(sandbox, sample, old, new))
+    assert caught.value.code == "malformed_body"
+
+
+def test_an_odd_timestamp_in_a_signed_notification_is_refused(adapter, sdk, sandbox):
+    sample = sdk.webhook_testing.sample_notification(Kind.SubscriptionCanceled, "sub_1")
+    xml = base64.decodebytes(sample["bt_payload"])
+    start = xml.index(b'<timestamp type="datetime">') + len(b'<timestamp type="datetime">')
+    stamp = xml[start:xml.index(b"</timestamp>")]
+    with pytest.raises(WebhookVerificationError, match="unreadable"):
+        parse(adapter, resigned(sandbox, sample, stamp, b"abc"))

@@ -216,3 +216,20 @@ def test_seconds_timestamps_from_the_sandbox_verify_too(sandbox, receiver, make_
     assert errors == [] and [e.type for e in events] == ["account.created"]
     stamp = sandbox.deliveries[0]["signature"].split(",")[0]
     assert len(stamp) == 10 and abs(int(stamp) - time.time()) < 60  # seconds, not ms
+
+
+@pytest.mark.parametrize("field, value", [("uuid", {"a": 1}), ("account_code", 7), ("object_type", ["x"]),
+                                          ("id", True)])
+def test_fields_that_name_things_must_be_strings(adapter, field, value):
+    headers, body = _signed({"id": "evt3", "object_type": "subscription", "event_type": "created",
+                             "uuid": "abc", "account_code": "wh", field: value})
+    with pytest.raises(WebhookVerificationError, match=f"field {field} is not a string"):
+        adapter.parse_webhook(headers=headers, body=body)
+
+
+@pytest.mark.parametrize("when", ["abc", 1e20, "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_an_unreadable_event_time_is_left_out(adapter, when):
+    headers, body = _signed({"id": 42, "object_type": "subscription", "event_type": "created",
+                             "uuid": "abc", "event_time": when})
+    event = adapter.parse_webhook(headers=headers, body=body)
+    assert (event.event_id, event.created_at, event.known) == ("42", None, True)

@@ -238,3 +238,42 @@ def test_sandbox_deliveries_verify_and_parse(adapter, make, receiver):
     assert (charge.external_id, charge.amount_refunded) == (charge_id, 250)
     with pytest.raises(WebhookVerificationError):
         adapter.parse_webhook(headers=received[0][0], body=received[0][1])  # no secret configured
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"amount": "x"}, "amount 'x' is not a whole number"),
+    ({"amount": 10.5}, "amount 10.5 is not a whole number"),
+    ({"amount": True}, "amount True is not a whole number"),
+    ({"amount_refunded": 1e20}, "amount_refunded 1e+20 is out of range"),
+    ({"created": "abc"}, "created 'abc' is not a Unix timestamp"),
+    ({"created": 1e20}, "created 1e+20 is not a Unix timestamp"),
+    ({"currency": "euro"}, "currency 'euro' is not a three-letter code"),
+    ({"payment_method_details": ["card"]}, "cannot be read"),
+])
+def test_odd_values_in_a_signed_object_are_refused_with_the_field_named(changes, reason):
+    body = event_body(obj={**CHARGE, **changes})
+    error = rejection((SECRET,), {"Stripe-Signature": sign(body)}, body)
+    assert error.code == "malformed_body"
+    assert error.message.startswith("Stripe event 'evt_1' (charge.refunded) cannot be read: ")
+    assert reason in error.message
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("created", "abc", "created 'abc' is not a Unix timestamp"),
+    ("created", 1e20, "created 1e+20 is not a Unix timestamp"),
+    ("id", ["evt_1"], "id and type must be strings"),
+    ("type", {"a": 1}, "id and type must be strings"),
+])
+def test_odd_event_fields_are_refused(field, value, reason):
+    event = json.loads(event_body())
+    body = json.dumps({**event, field: value}).encode()
+    error = rejection((SECRET,), {"Stripe-Signature": sign(body)}, body)
+    assert error.code == "malformed_body" and reason in error.message
+
+
+def test_whole_floats_are_amounts_and_stored_bodies_fail_the_same_way():
+    body = event_body(obj={**CHARGE, "amount": 1000.0})
+    assert adapter(SECRET).parse_webhook(headers={"Stripe-Signature": sign(body)}, body=body).records[0].amount == 1000
+    odd = event_body(obj={**CHARGE, "amount": "x"})
+    with pytest.raises(WebhookVerificationError, match="amount 'x' is not a whole number"):
+        adapter(SECRET).parse_webhook(headers={}, body=odd, verify=False)
