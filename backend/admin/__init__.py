@@ -1,4 +1,4 @@
-"""Admin web UI: sign-in through Zendesk OAuth, account settings, agents and their limits.
+"""Admin web UI: sign-in through any registered helpdesk's OAuth, account settings, agents and their limits.
 
 A first-party session cookie (HttpOnly, SameSite=Lax; Secure when served over https) with a CSRF
 token required on every POST.
@@ -25,11 +25,12 @@ def create_blueprint() -> Blueprint:
     bp.context_processor(lambda: {"csrf_token": csrf_token})
     register_sign_in_routes(bp)
     register_dashboard_routes(bp)
-    bp.register_error_handler(BadRequest, _bad_request)
+    bp.register_error_handler(BadRequest, bad_request)
     return bp
 
 
-def _bad_request(exc: BadRequest):
+def bad_request(exc: BadRequest):
+    """A readable 400 page (an expired form's CSRF token, an unreadable form); host admin routes reuse it."""
     if exc.description == "csrf":
         return message_page(400, "This form has expired",
                             "Reload the page and submit the form again (its security token was missing or wrong).")

@@ -16,11 +16,10 @@ from backend.jobs import RetryPolicy, enqueue, job
 from backend.mail import MailError, build_message, send_message
 from backend.models import Account, AuditEntry, User
 
-from .app_keys import KEY_CHANGED
-
 log = logging.getLogger(__name__)
+KEY_CHANGED = "helpdesk.key_changed"  # the audit event a host's key change is recorded as
 NOTICE_RETRY = RetryPolicy(max_retries=5, intervals=(10, 60, 300, 900, 3600))
-VIA_TEXT = {"pasted": "pasted into the admin page", "fetched_from_zendesk": "fetched from Zendesk"}
+FETCHED_FROM = "fetched_from_"  # via "fetched_from_<kind>": the key came from the helpdesk's API
 
 
 def announce_key_change(audit_entry_id: int) -> bool:
@@ -56,17 +55,16 @@ def send_key_change_notice(audit_entry_id: int) -> None:
 
 def key_change_message(account: Account, entry: AuditEntry, owners: list[str]) -> EmailMessage:
     details, actor = entry.details or {}, entry.actor or {}
-    host = details.get("external_id")
-    host = f"{host}.zendesk.com" if details.get("kind") == "zendesk" else host
+    host, label = details.get("helpdesk_account") or details.get("external_id"), _label(details.get("kind"))
     who = f"{actor.get('name') or 'someone'} ({actor.get('role') or 'unknown role'}, user {actor.get('user_id')})"
     admin_url = current_app.config["SETTINGS"].base_url + "/admin"
     text = "\n".join([
-        f"The {details.get('kind', 'helpdesk')} app key of {account.name} ({host}) was changed.",
+        f"The {label} app key of {account.name} ({host}) was changed.",
         "",
         f"Who:   {who}",
         f"When:  {entry.created_at:%Y-%m-%d %H:%M:%S} UTC",
         f"From:  {(entry.source or {}).get('ip') or 'unknown address'}",
-        f"How:   {VIA_TEXT.get(details.get('via'), details.get('via'))}",
+        f"How:   {_via_text(str(details.get('via') or ''), label)}",
         f"What:  {', '.join(details.get('changed') or [])}",
         f"Key:   {details.get('previous_fingerprint') or 'none'} -> {details.get('fingerprint')} "
         f"(version {details.get('key_version')})",
@@ -75,9 +73,25 @@ def key_change_message(account: Account, entry: AuditEntry, owners: list[str]) -
         "Whoever sets this key decides who can open the ChargeDesk sidebar as whom. For 24 hours, "
         "sidebars opened with it cannot approve requests made by the person who changed it.",
         "",
-        f"If you did not expect this, sign in to {admin_url}, fetch the key from Zendesk again, and "
+        f"If you did not expect this, sign in to {admin_url}, fetch the key from {label} again, and "
         "review the audit log.",
     ])
     name = " ".join(account.name.split())
     return build_message(to=owners, subject=f"ChargeDesk: the {details.get('kind', 'helpdesk')} app key of "
                                             f"{name} was changed", text=text)
+
+
+def _label(kind) -> str:
+    """The helpdesk's name for people (its registry label), else the kind as stored."""
+    from backend.integrations.helpdesks import HelpdeskError, helpdesk_host
+
+    try:
+        return helpdesk_host(str(kind)).label
+    except HelpdeskError:
+        return str(kind or "helpdesk")
+
+
+def _via_text(via: str, label: str) -> str:
+    if via == "pasted":
+        return "pasted into the admin page"
+    return f"fetched from {label}" if via.startswith(FETCHED_FROM) else via

@@ -73,7 +73,7 @@ class OAuthStart:
     state: str
     code_verifier: str
     external_id: str  # the helpdesk account the grant is for ("" when the host has one global one)
-    api_base: str | None = None  # the base the grant was started against (an emulator in tests)
+    api_base: str | None = None  # the base it was started against, None for the vendor's own (emulators)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .client import ZendeskHelpdesk, ZendeskUser
 from .installations import client_for, mark_reconnect_required, post_private_note
 from .jwt import ZafTokenError, load_public_key_pem, unverified_subdomain, verify_zendesk_jwt
 from .oauth import client_config_from, exchange_code, refresh_credentials, start_authorization
-from .urls import SubdomainError, base_url_template, normalize_subdomain, zendesk_base_url
+from .urls import SubdomainError, base_url_template, is_default_base, normalize_subdomain, zendesk_base_url
 
 KIND = "zendesk"
 APP_INSTALLATION_ID_RE = re.compile(r"^[0-9]{1,20}$")
@@ -129,7 +129,8 @@ class ZendeskHost:
         base_url = _base_url_for(session, external_id)
         start = start_authorization(base_url=base_url, client=_oauth_client(), redirect_uri=redirect_uri)
         return OAuthStart(url=start.url, state=start.state, code_verifier=start.code_verifier,
-                          external_id=external_id, api_base=base_url)
+                          external_id=external_id,
+                          api_base=None if is_default_base(external_id, base_url) else base_url)
 
     def exchange_code(self, *, start: OAuthStart, code: str, redirect_uri: str) -> dict:
         base_url = start.api_base or zendesk_base_url(start.external_id)
@@ -184,7 +185,10 @@ class ZendeskHost:
     def init_app(self, app: Flask) -> None:
         from sidebar_apps import zendesk
 
+        from . import admin_routes
+
         zendesk.init_app(app)
+        admin_routes.init_app(app)
 
     def start_demo(self, app: Flask, account: Account) -> DemoHelpdesk:
         from .demo import start_demo_zendesk

@@ -17,18 +17,19 @@ from sqlalchemy.orm import Session
 
 from backend.auth.host_keys import key_fingerprint, with_key_change
 from backend.emails import normalize_email
-from backend.integrations.helpdesks import HelpdeskError
-from backend.integrations.helpdesks.zendesk.audit_trail import record_event
-from backend.integrations.helpdesks.zendesk.installations import client_for, mark_reconnect_required
-from backend.integrations.helpdesks.zendesk.jwt import load_public_key_pem
+from backend.admin.auth import AdminViewer
+from backend.admin.changes import FormError, actor_of, require_manager
+from backend.admin.notices import KEY_CHANGED
 from backend.models import HelpdeskInstallation
 
-from .auth import AdminViewer
-from .changes import FormError, actor_of, require_manager
+from .. import HelpdeskError
+from .audit_trail import record_event
+from .installations import client_for, mark_reconnect_required
+from .jwt import load_public_key_pem
 
 APP_INSTALLATION_ID_RE = re.compile(r"^[0-9]{1,20}$")
 VERIFICATION_SETTINGS = ("app_installation_id", "public_key_pem")
-KEY_CHANGED = "helpdesk.key_changed"
+KIND = "zendesk"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def zendesk_installation(session: Session, viewer: AdminViewer, installation_id:
                          lock: bool = False) -> HelpdeskInstallation:
     stmt = select(HelpdeskInstallation).where(
         HelpdeskInstallation.id == installation_id, HelpdeskInstallation.account_id == viewer.account.id,
-        HelpdeskInstallation.kind == "zendesk")
+        HelpdeskInstallation.kind == KIND)
     installation = session.scalars(stmt.with_for_update() if lock else stmt).first()
     if installation is None:
         raise FormError("That Zendesk installation is not part of this account.", status=404)
@@ -144,7 +145,8 @@ def _apply(session: Session, viewer: AdminViewer, installation: HelpdeskInstalla
     entry = record_event(
         session, account_id=viewer.account.id, event=KEY_CHANGED, actor=actor_of(viewer),
         subject_type="helpdesk_installation", subject_id=installation.id, source=source,
-        details={"kind": installation.kind, "external_id": installation.external_id, "changed": list(changed),
+        details={"kind": installation.kind, "external_id": installation.external_id,
+                 "helpdesk_account": f"{installation.external_id}.zendesk.com", "changed": list(changed),
                  "via": via, "key_version": stamp.version, "fingerprint": new_fingerprint,
                  "previous_fingerprint": key_fingerprint(old["public_key_pem"]) if old.get("public_key_pem") else None,
                  "app_installation_id": settings.get("app_installation_id"),
