@@ -15,6 +15,7 @@ _ADAPTERS: dict[str, str] = {
     "stripe": "backend.integrations.gateways.stripe.adapter:StripeAdapter",
     "braintree": "backend.integrations.gateways.braintree.adapter:BraintreeAdapter",
     "recurly": "backend.integrations.gateways.recurly.adapter:RecurlyAdapter",
+    "woocommerce": "backend.integrations.gateways.woocommerce.adapter:WooCommerceAdapter",
 }
 _loaded: dict[str, type] = {}
 

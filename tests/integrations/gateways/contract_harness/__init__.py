@@ -10,9 +10,11 @@ from .base import GatewayHarness, SignedWebhook
 from .braintree_harness import BraintreeHarness
 from .recurly_harness import RecurlyHarness
 from .stripe_harness import StripeHarness
+from .woocommerce_harness import WooCommerceHarness
 
 HARNESSES: dict[str, type[GatewayHarness]] = {
-    harness.name: harness for harness in (StripeHarness, BraintreeHarness, RecurlyHarness)
+    harness.name: harness for harness in (StripeHarness, BraintreeHarness, RecurlyHarness,
+                                      WooCommerceHarness)
 }
 
 __all__ = ["HARNESSES", "GatewayHarness", "SignedWebhook"]

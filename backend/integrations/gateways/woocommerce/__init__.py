@@ -1,0 +1,1 @@
+"""WooCommerce (REST API v3) gateway: orders are charges and invoices, order refunds are refunds."""
