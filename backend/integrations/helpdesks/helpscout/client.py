@@ -26,7 +26,7 @@ from .urls import api_root
 log = logging.getLogger(__name__)
 HTTP_TIMEOUT_SECONDS = 15
 MARKER_PREFIX = "ChargeDesk ref "
-DEDUPE_WINDOW_SECONDS = 6 * 3600  # without an explicit key, an identical note this recent is a retry
+DEDUPE_WINDOW_SECONDS = 15 * 60  # without a key, an identical note this recent is a retry (note job retries: 5, 30, 120 s)
 
 
 @dataclass(frozen=True)
