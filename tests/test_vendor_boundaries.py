@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,3 +86,15 @@ def test_the_branch_rule_sees_the_comparisons_it_forbids(tmp_path):
     sample.write_text('if kind == "zendesk": pass\nok = row.kind != "helpscout"\n'
                       'x = kind in ("front", "other")\nq = Model.kind == "stripe"\ny = kind == "acme"\n')
     assert vendor_comparisons(sample) == [(1, "zendesk"), (2, "helpscout"), (3, "front"), (4, "stripe")]
+
+
+def test_templates_do_not_branch_on_a_vendor_name_outside_its_own_folders():
+    """The same rule for Jinja templates: `kind == "zendesk"` belongs in that vendor's own partials."""
+    pattern = re.compile(r"""kind\s*(?:==|!=)\s*["'](\w+)["']""")
+    offenders = []
+    for folder in ("backend", "sidebar_apps", "portal"):
+        for path in sorted((REPO / folder).rglob("*.html")) if (REPO / folder).exists() else []:
+            relative = path.relative_to(REPO).as_posix()
+            offenders += [f"{relative} compares with {name!r}" for name in pattern.findall(path.read_text("utf-8"))
+                          if name in VENDOR_NAMES and not relative.startswith(own_folders(name))]
+    assert offenders == []
