@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.db import session, transaction
 from backend.integrations.gateways.stripe.demo import API_KEY
 from backend.models import Charge, GatewayConnection, InboundWebhook, utcnow
 from tests.conftest import run_cli, wait_for
 
-from .test_webhook_drain import charge_event, statuses
+from .test_webhook_drain import charge_event, deliver, statuses
 from .test_webhook_route import _sign
 
 
@@ -56,3 +56,28 @@ def test_sweep_command_applies_stale_rows_and_leaves_fresh_ones_to_their_drain(
     again = run_cli(["webhooks", "sweep", "--older-than", "0"], worker_env)
     assert again.stdout.splitlines()[-1] == "swept 1 connection(s)"
     assert statuses() == {"evt_stale": "processed", "evt_fresh": "processed"}
+
+
+def age(event_id: str, seconds: float) -> None:
+    with transaction() as s:
+        s.execute(update(InboundWebhook).where(InboundWebhook.event_id == event_id)
+                  .values(received_at=utcnow() - timedelta(seconds=seconds)))
+
+
+def test_a_flag_left_up_by_a_dead_drain_is_lowered_by_the_sweep(client, stripe_connection, rq_worker):
+    from backend import jobs
+    from backend.sync import events
+
+    jobs.backend().raise_flag(events._flag(stripe_connection.id), ttl=600)  # its drain died
+    deliver(client, stripe_connection.id, "evt_behind_dead_drain")  # stored; the flag is up, no job
+    age("evt_behind_dead_drain", 120)
+    rq_worker(env_extra={"CHARGEDESK_WEBHOOK_SWEEP_SECONDS": "1"})
+    wait_for(lambda: statuses() == {"evt_behind_dead_drain": "processed"}, timeout=15,
+             message="the sweep to apply the delivery behind the dead drain's flag")
+    deliver(client, stripe_connection.id, "evt_next")  # the flag is down again: a drain is queued
+    wait_for(lambda: statuses().get("evt_next") == "processed", timeout=10,
+             message="the next delivery to get a drain of its own")
+    # ... and the sweeps keep coming (each schedules the next): a second forgotten row is applied.
+    stored_without_a_drain(stripe_connection, "evt_forgotten_later", age_seconds=120)
+    wait_for(lambda: statuses().get("evt_forgotten_later") == "processed", timeout=15,
+             message="a later sweep to apply a row forgotten after the first sweep")
