@@ -7,7 +7,8 @@ stays up while a drain runs; the drain lowers it only if it was not raised since
 last read began (compare-and-delete), else it reads again. So a row committed before its raise
 is read by a drain that is running (the raise made its lowering fail), or by the one that raise
 queued (the flag was down). Each drain is its own RQ job: a job id reused while a drain still
-runs would make that enqueue a no-op, and its rows would wait for the flag's TTL.
+runs would make that enqueue a no-op, and its rows would wait for the flag's TTL. Rows are taken
+with FOR UPDATE SKIP LOCKED, so a second drainer (the sweep, see sweep.py) never applies a row twice.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def queue_drain(connection_id: int) -> None:
     try:
         jobs.enqueue(drain_webhooks, connection_id, job_id=job_id)
     except BaseException:
-        jobs.backend().lower_flag(_flag(connection_id))  # so the next delivery tries again
+        _lower_after_failure(jobs.backend(), _flag(connection_id))  # the next delivery tries again
         raise
 
 
@@ -104,7 +105,7 @@ def drain_connection(connection_id: int, *, max_rounds: int | None = None) -> Dr
 
 
 def _lower_after_failure(flags, flag: str) -> None:
-    """A failed drain lowers its flag, so the next delivery queues a fresh one (RQ retries it too)."""
+    """After a failed drain (RQ retries it) or enqueue: the next delivery queues a fresh drain."""
     try:
         flags.lower_flag(flag)
     except Exception:  # noqa: BLE001 - the drain's own error is the one to report

@@ -2,9 +2,11 @@
 
 The hot path is the signature check with a cached receiver (receivers.py), then the row goes to
 the process's inbox (inbox.py): concurrent deliveries share one INSERT .. ON CONFLICT DO NOTHING
-in autocommit and one Redis SET NX per connection (a drain job is queued only when none is
-pending); each request is answered only after its row is committed. The connection row is read
-only when the receiver is not cached, has expired, or would reject the delivery.
+in autocommit and one raise of a Redis flag per connection (a drain job is queued only when the
+flag was down, see events.py); each request is answered only after its row is committed. The
+connection row is read only when the receiver is not cached, has expired, or would reject the
+delivery. A verified event that is odd (an id or type too long to store, a value its gateway's
+parser cannot read) is refused with the reason (400), so the gateway's delivery log says why.
 """
 from __future__ import annotations
 
