@@ -48,12 +48,29 @@ def _connect_command(kind: str) -> click.Command:
                     conn = create_connection(s, acct, kind=kind, credentials=credentials,
                                              webhook_secrets=list(webhook_secrets), api_base=api_base,
                                              name=name, verify=verify)
+                    if verify:
+                        conn.settings = {**(conn.settings or {}), **_detected_settings(conn)}
             except ConnectionError_ as exc:
                 raise CommandError(str(exc)) from None
             click.echo(f"connected {kind} to {acct.slug}; webhooks: POST /webhooks/{kind}/{conn.id}")
             print_new_id(conn.id)
 
     return click.Command(kind, params=params, callback=callback, help=f"Connect a {kind} account to ACCOUNT.")
+
+
+def _detected_settings(conn: GatewayConnection) -> dict:
+    """What an adapter learns about the account at connect (its optional `detect_settings`, e.g.
+    whether a shop runs an extension), stored with the connection; nothing is stored if it fails."""
+    from ..gateways import adapter_for
+    from ..integrations.gateways.errors import GatewayError
+
+    detect = getattr(adapter_for(conn), "detect_settings", None)
+    if detect is None:
+        return {}
+    try:
+        return dict(detect())
+    except GatewayError as exc:
+        raise ConnectionError_(f"could not inspect the {conn.kind} account: {' '.join(exc.message.split())}") from None
 
 
 @click.group("connect", cls=ConnectGroup)

@@ -28,7 +28,7 @@ from ..records import (
     Page, RefundRecord, RefundResult, SubscriptionRecord, TaxIdRecord,
 )
 from . import mappers, paging, webhooks
-from .client import WooCommerceClient
+from .client import NO_ROUTE, WooCommerceClient
 
 BASE_CAPABILITIES = frozenset({Capability.REFUND, Capability.PARTIAL_REFUND, Capability.SEND_INVOICE,
                                Capability.WEBHOOKS})
@@ -62,8 +62,10 @@ class WooCommerceAdapter:
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
         self.client = WooCommerceClient(config)
-        self.has_subscriptions = bool(config.settings.get("subscriptions_extension"))
-        self.capabilities = BASE_CAPABILITIES | (SUBSCRIPTION_CAPABILITIES if self.has_subscriptions
+        # True / False as detected at connect; None (never detected): subscriptions are still read
+        # where the shop serves them, but cancelling is declared only after a detection said yes.
+        self.has_subscriptions: bool | None = config.settings.get("subscriptions_extension")
+        self.capabilities = BASE_CAPABILITIES | (SUBSCRIPTION_CAPABILITIES if self.has_subscriptions is True
                                                  else frozenset())
 
     def detect_settings(self) -> dict:
@@ -79,9 +81,7 @@ class WooCommerceAdapter:
         if kind is ObjectKind.CUSTOMER:
             return self._customer_page(position, limit)
         if kind is ObjectKind.SUBSCRIPTION:
-            if not self.has_subscriptions:
-                return Page(items=(), next_cursor=None)
-            return self._page("subscriptions", position, limit, lambda s: [mappers.subscription_record(s)])
+            return self._subscription_page(position, limit)
         to_records: dict[ObjectKind, Callable[[dict], list]] = {
             ObjectKind.CHARGE: lambda o: [mappers.charge_record(o)],
             ObjectKind.INVOICE: lambda o: [mappers.invoice_record(o)],
@@ -97,6 +97,17 @@ class WooCommerceAdapter:
         after = after or then
         items = tuple(record for obj in objects for record in to_records(obj))
         return Page(items=items, next_cursor=after.encode() if after else None)
+
+    def _subscription_page(self, position: paging.Cursor, limit: int) -> Page:
+        """Empty for a shop without WooCommerce Subscriptions (no wc/v3/subscriptions route)."""
+        if self.has_subscriptions is False:
+            return Page(items=(), next_cursor=None)
+        try:
+            return self._page("subscriptions", position, limit, lambda s: [mappers.subscription_record(s)])
+        except GatewayNotFound as exc:
+            if exc.code == NO_ROUTE:
+                return Page(items=(), next_cursor=None)
+            raise
 
     def _customer_page(self, position: paging.Cursor, limit: int) -> Page:
         """Registered customers (role=all), then one record per guest billing email."""
@@ -120,7 +131,8 @@ class WooCommerceAdapter:
         if kind is ObjectKind.INVOICE:
             return mappers.invoice_record(self.client.order(object_id(external_id, "order")))
         if kind is ObjectKind.SUBSCRIPTION:
-            self._require_subscriptions()
+            if self.has_subscriptions is False:
+                raise GatewayNotFound("This shop has no WooCommerce Subscriptions extension", code=NO_ROUTE)
             return mappers.subscription_record(self.client.subscription(object_id(external_id, "subscription")))
         raise Unsupported(f"WooCommerce cannot look up a {kind.value} on its own"
                           + (" (refunds are read through their order)" if kind is ObjectKind.REFUND else ""))
@@ -170,7 +182,7 @@ class WooCommerceAdapter:
 
     # --- subscriptions (WooCommerce Subscriptions) ---------------------------------------------
     def _require_subscriptions(self) -> None:
-        if not self.has_subscriptions:
+        if self.has_subscriptions is not True:
             raise Unsupported("This shop has no WooCommerce Subscriptions extension (detected when it was "
                               "connected); reconnect it after activating the extension")
 
