@@ -112,9 +112,13 @@ def test_the_sidebar_hot_path_answer_is_locked_down(app, mirror, agent_headers):
     assert any(isinstance(layer, SidebarContextHotPath) for layer in _layers(app.wsgi_app))
     conn = mirror.connection(name="Main Stripe")
     mirror.customer(conn, "ada@example.com")
-    resp = app.test_client().get("/api/v1/sidebar/context?email=ada@example.com", headers=agent_headers())
+    headers = agent_headers()
+    resp = app.test_client().get("/api/v1/sidebar/context?email=ada@example.com", headers=headers)
     assert resp.status_code == 200 and resp.get_json()
     assert_locked_down(resp)
+    odd = app.test_client().get("/api/v1/sidebar/context?email=ada%00@example.com", headers=headers)
+    assert odd.status_code == 400 and "NUL" in odd.get_json()["message"]  # Flask's edge check answered
+    assert_locked_down(odd)
 
 
 def _layers(wsgi_app):
