@@ -134,3 +134,20 @@ def test_a_disconnected_installation_asks_for_a_reconnect(client, installation, 
         s.get(HelpdeskInstallation, installation.id).status = "reconnect_required"
     html = html_of(post(client, body_for(hs_admin.id, "ada@example.com")))
     assert "reconnect" in html and "$20.00" not in html
+
+
+def test_a_draft_conversation_still_shows_billing_and_its_links_carry_no_ticket(client, installation, hs_admin,
+                                                                                 billing):
+    from urllib.parse import parse_qs, urlsplit
+
+    from sidebar_apps.helpscout.action_links import read_link
+
+    html = html_of(post(client, body_for(hs_admin.id, "ada@example.com", ticket=None)))  # Help Scout sends ticket: false
+    link = action_links(html)["refund"][0]
+    with client.application.test_request_context("/"):
+        assert read_link(parse_qs(urlsplit(link).query)["t"][0]).ticket_id is None
+
+
+def test_oversized_body_is_refused_in_html(client, installation, hs_admin):
+    html = html_of(post(client, b"{" + b" " * (300 * 1024) + b"}"))
+    assert "could not read" in html
