@@ -69,7 +69,10 @@ def refuse_odd_requests() -> None:
     environ = request.environ
     if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL_LENGTH:
         raise ApiError(414, f"The URL is too long: at most {MAX_URL_LENGTH} bytes of path and query.")
-    odd = _first_odd_field()
+    try:
+        odd = _first_odd_field()
+    except RecursionError:
+        raise ApiError(400, "The JSON body is nested too deeply.", {"json": ["Nested too deeply."]}) from None
     if odd is not None:
         location, field = odd
         if location == "path":

@@ -171,3 +171,10 @@ def test_uri_too_long_is_json(client, auth_headers, path):
     resp = client.get(path + "?q=" + "x" * 9000, headers=auth_headers)
     body = _assert_clear_4xx(resp, 414)
     assert "long" in body["message"].lower()
+
+
+@pytest.mark.parametrize("depth", [900, 5000])
+def test_a_deeply_nested_json_body_is_400(client, auth_headers, depth):
+    raw = '{"kind": "refund", "target": 1, "idempotency_key": "k", "params": ' + "[" * depth + "]" * depth + "}"
+    resp = client.post("/api/v1/actions", headers=auth_headers, data=raw, content_type="application/json")
+    assert resp.status_code in (400, 422) and resp.get_json()["message"]
