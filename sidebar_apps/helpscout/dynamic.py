@@ -111,7 +111,8 @@ def _lookup_statement():
 def _lookup(app_id: str, user_id: str):
     if not app_id or len(app_id) > 255:
         return None
-    return session().execute(_lookup_statement(), {"app_id": app_id, "user_id": user_id[:64]}).one_or_none()
+    return session().connection().execute(_lookup_statement(),
+                                          {"app_id": app_id, "user_id": user_id[:64]}).one_or_none()
 
 
 def _principal(found, claims: HostClaims) -> Principal:
