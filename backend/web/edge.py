@@ -1,7 +1,8 @@
 """Odd requests refused at the edge, before any view runs.
 
 One check for every route instead of a guard in each view: a URL longer than MAX_URL_LENGTH
-(414), and a NUL byte or a lone surrogate in the path, the query, a form or a JSON body (400).
+(414), and a NUL byte or a lone surrogate in the path, a header, the query, a form or a JSON
+body (400).
 PostgreSQL cannot store either in a text column, so such a string reaching a query would be a
 500. Webhook bodies are left to their receivers: they are verified byte for byte, and a gateway's
 odd event is theirs to record. The WSGI hot paths hand such requests to Flask (`odd_environ`).
@@ -51,6 +52,9 @@ def _first_odd_field() -> tuple[str, str] | None:
     """(location, field) of the first odd string in the request, or None."""
     if ODD_CHARACTER.search(request.path):
         return "path", request.path
+    header = next((name for name, value in request.headers.items() if "\x00" in value), None)
+    if header is not None:
+        return "headers", header
     checks = [("query", request.args.to_dict(flat=False))]
     if not request.path.startswith(BODY_EXEMPT_PREFIXES):
         if request.is_json:

@@ -178,3 +178,10 @@ def test_a_deeply_nested_json_body_is_400(client, auth_headers, depth):
     raw = '{"kind": "refund", "target": 1, "idempotency_key": "k", "params": ' + "[" * depth + "]" * depth + "}"
     resp = client.post("/api/v1/actions", headers=auth_headers, data=raw, content_type="application/json")
     assert resp.status_code in (400, 422) and resp.get_json()["message"]
+
+
+def test_nul_in_the_idempotency_key_header_is_400(client, auth_headers):
+    resp = client.post("/api/v1/actions", headers={**auth_headers, "Idempotency-Key": "k\x00ey"},
+                       json={"kind": "refund", "target": 1, "reason": "duplicate"})
+    out = _assert_clear_4xx(resp, 400)
+    assert "Idempotency-Key" in str(out["errors"])
