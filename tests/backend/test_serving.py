@@ -94,3 +94,13 @@ def test_a_served_request_with_an_email_is_logged_without_it(cli_env):
     assert "too long" in too_long.json()["message"]
     assert "/ping?email=[redacted]&limit=1" in output, output
     assert "secret.requester" not in output
+
+
+def test_werkzeugs_request_lines_are_redacted_too(app, caplog):
+    """`chargedesk demo` serves with werkzeug, whose request log carries the query string."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info('%s - - [%s] "%s" %s %s', "127.0.0.1", "now",
+                                           "GET /api/v1/customers?email=ada%40example.com HTTP/1.1", "200", "-")
+    assert "email=[redacted]" in caplog.text and "ada" not in caplog.text
