@@ -2,9 +2,8 @@
 
 One check for every route instead of a guard in each view: a URL longer than MAX_URL_LENGTH
 (414), and a NUL byte or a lone surrogate in the path, a header, the query, a form or a JSON
-body (400).
-PostgreSQL cannot store either in a text column, so such a string reaching a query would be a
-500. Webhook bodies are left to their receivers: they are verified byte for byte, and a gateway's
+body (400). PostgreSQL cannot store either in a text column, so such a string reaching a query
+would be a 500. Webhook bodies are left to their receivers: they are verified byte for byte, and a gateway's
 odd event is theirs to record. The WSGI hot paths hand such requests to Flask (`odd_environ`).
 """
 from __future__ import annotations
