@@ -17,6 +17,7 @@ from backend.models import GatewayConnection, HelpdeskInstallation, User
 
 from .auth import current_viewer, sign_in_required
 from .changes import FormError, describe_limit, refund_limit_text, update_agent
+from .host_settings import save_host_settings
 from .notices import announce_key_change
 from .pages import message_page
 from .signin import begin_oauth
@@ -27,6 +28,8 @@ def register_dashboard_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/users/<int:user_id>", "update_user", sign_in_required(update_user), methods=["POST"])
     bp.add_url_rule("/helpdesks/<int:installation_id>/reconnect", "reconnect_helpdesk",
                     sign_in_required(reconnect_helpdesk), methods=["POST"])
+    bp.add_url_rule("/helpdesks/<int:installation_id>/settings", "save_helpdesk_settings",
+                    sign_in_required(save_helpdesk_settings), methods=["POST"])
 
 
 def dashboard(error: str | None = None, status: int = 200) -> Response:
@@ -39,7 +42,7 @@ def dashboard(error: str | None = None, status: int = 200) -> Response:
     users = s.scalars(select(User).where(User.account_id == account.id).order_by(User.id)).all()
     html = render_template(
         "admin/dashboard.html", viewer=viewer, account=account, connections=connections,
-        installations=installations, users=users, error=error, label_of=_label_of,
+        installations=installations, users=users, error=error, label_of=_label_of, host_of=_host_of,
         limit_text=lambda u: refund_limit_text(u, account.default_currency),
         limit_label=lambda u: describe_limit(u, account.default_currency),
         utc_time=lambda ts: datetime.fromtimestamp(int(ts), timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
@@ -68,6 +71,16 @@ def reconnect_helpdesk(installation_id: int) -> Response:
     return begin_oauth(installation.kind, installation.external_id)
 
 
+def save_helpdesk_settings(installation_id: int) -> Response:
+    """The generic settings form of a host (its declared admin_settings)."""
+    try:
+        with transaction() as s:
+            change = save_host_settings(s, current_viewer(), installation_id, request.form, source=admin_source())
+    except FormError as exc:
+        return refused(exc)
+    return saved_with_notice(change.key_change_entry_id, bool(change.changed), "Helpdesk settings saved.")
+
+
 def saved_with_notice(key_change_entry_id: int | None, changed: bool, message: str,
                       unchanged: str = "Nothing changed.") -> Response:
     """Back to the page with a flash; a key change also queues the owners' notice."""
@@ -91,3 +104,7 @@ def admin_source() -> dict:
 
 def _label_of(kind: str) -> str:
     return helpdesk_host(kind).label if kind in helpdesk_names() else kind.title()
+
+
+def _host_of(kind: str):
+    return helpdesk_host(kind) if kind in helpdesk_names() else None

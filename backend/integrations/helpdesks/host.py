@@ -86,6 +86,7 @@ class SettingField:
     required: bool = True
     secret: bool = False  # stored in the encrypted credentials, never shown back
     multiline: bool = False
+    verifies_loads: bool = False  # checks sidebar loads (an app key): owners only, stamped, owners mailed
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,10 @@ class ZendeskHost:
                       from_file=True),
     )
     admin_settings: ClassVar[tuple[SettingField, ...]] = (
-        SettingField("app_installation_id", "App installation id", "The number Zendesk shows for the installed app."),
-        SettingField("public_key_pem", "App public key", "PEM; signed URLs are checked with it.", multiline=True),
+        SettingField("app_installation_id", "App installation id", "The number Zendesk shows for the installed app.",
+                     verifies_loads=True),
+        SettingField("public_key_pem", "App public key", "PEM; signed URLs are checked with it.", multiline=True,
+                     verifies_loads=True),
         SettingField("support_email", "Support address", "Reply-To of receipts.", required=False),
     )
     sign_in_field: ClassVar[SettingField | None] = SettingField(
@@ -165,7 +167,12 @@ class ZendeskHost:
         return NewInstallation(external_id=subdomain, credentials={}, settings=settings)
 
     def validated_settings(self, installation: HelpdeskInstallation, form: Mapping[str, str]) -> dict:
-        values = app_settings(form.get("app_installation_id", ""), form.get("public_key_pem", ""))
+        """The fields given (a field left out is kept): installation id, public key, support email."""
+        values = {}
+        if (form.get("app_installation_id") or "").strip():
+            values["app_installation_id"] = valid_app_installation_id(form["app_installation_id"])
+        if (form.get("public_key_pem") or "").strip():
+            values["public_key_pem"] = valid_public_key(form["public_key_pem"])
         email = (form.get("support_email") or "").strip()
         if email:
             from backend.emails import normalize_email
@@ -200,16 +207,25 @@ class ZendeskHost:
 
 def app_settings(app_installation_id: str, public_key_pem: str) -> dict:
     """The signed-URL settings: the app installation id (digits) and an RSA public key PEM."""
-    app_id = (app_installation_id or "").strip()
+    return {"app_installation_id": valid_app_installation_id(app_installation_id),
+            "public_key_pem": valid_public_key(public_key_pem)}
+
+
+def valid_app_installation_id(value: str) -> str:
+    app_id = (value or "").strip()
     if not APP_INSTALLATION_ID_RE.match(app_id):
         raise HostSetupError("The app installation id is the number Zendesk shows for the installed app "
                              "(digits only).")
-    pem = (public_key_pem or "").strip()
+    return app_id
+
+
+def valid_public_key(value: str) -> str:
+    pem = (value or "").strip()
     try:
         load_public_key_pem(pem)
     except ValueError as exc:
         raise HostSetupError(f"The app public key is not usable: {exc}.") from None
-    return {"app_installation_id": app_id, "public_key_pem": pem + "\n"}
+    return pem + "\n"
 
 
 def find_installation(session: Session, subdomain: str) -> HelpdeskInstallation | None:

@@ -71,3 +71,55 @@ def test_zendesk_admin_routes_refuse_a_missing_csrf_token_with_the_admin_page(ap
     assert oauth_sign_in(browser, zendesk, subdomain=SUBDOMAIN, user_id=connected.admin_zendesk_id).status_code == 302
     response = browser.post(f"/admin/zendesk/{connected.installation.id}/app", data={"support_email": "x@y.z"})
     assert response.status_code == 400 and "This form has expired" in response.text
+
+
+def signed_in_as(app, zendesk, account, email: str, role: str):
+    """A browser signed in through Zendesk OAuth as a ChargeDesk user with this role."""
+    with transaction() as s:
+        s.add(User(account_id=account.id, email=email, role=role, name=email.split("@")[0].title()))
+    zendesk_user = zendesk.add_user(SUBDOMAIN, email=email, name=email.split("@")[0].title(), role="admin")
+    browser = app.test_client()
+    assert oauth_sign_in(browser, zendesk, subdomain=SUBDOMAIN, user_id=zendesk_user.id).status_code == 302
+    return browser, csrf_from(browser.get("/admin").text)
+
+
+def stored_installation(connected) -> HelpdeskInstallation:
+    session().expire_all()
+    return session().get(HelpdeskInstallation, connected.installation.id)
+
+
+def key_changes(account_id: int) -> list:
+    from backend.models import AuditEntry
+
+    session().expire_all()
+    return list(session().scalars(select(AuditEntry).where(AuditEntry.account_id == account_id,
+                                                           AuditEntry.event == "helpdesk.key_changed")))
+
+
+def test_generic_settings_form_keeps_the_key_rule(app, connected, zendesk, account):
+    from backend.auth.host_keys import key_stamp
+    from backend.integrations.helpdesks.zendesk.emulator.signing import new_key_pair
+
+    url = f"/admin/helpdesks/{connected.installation.id}/settings"
+    admin, admin_csrf = signed_in_as(app, zendesk, account, "ada@acme.test", "admin")
+    before = dict(stored_installation(connected).settings)
+    new_pem = new_key_pair()[1]
+    refused = admin.post(url, data={"public_key_pem": new_pem, "csrf_token": admin_csrf})
+    assert refused.status_code == 403 and "Only an owner" in refused.text
+    assert stored_installation(connected).settings == before and key_changes(account.id) == []
+    ok = admin.post(url, data={"support_email": "Help@Acme.test", "csrf_token": admin_csrf})
+    assert ok.status_code == 302 and stored_installation(connected).settings["support_email"] == "help@acme.test"
+
+    owner, owner_csrf = signed_in_as(app, zendesk, account, "olga@acme.test", "owner")
+    bad = owner.post(url, data={"public_key_pem": "not a key", "csrf_token": owner_csrf})
+    assert bad.status_code == 400 and "not usable" in bad.text and key_changes(account.id) == []
+    changed = owner.post(url, data={"public_key_pem": new_pem, "csrf_token": owner_csrf})
+    assert changed.status_code == 302
+    installation = stored_installation(connected)
+    assert installation.settings["public_key_pem"].strip() == new_pem.strip()
+    assert key_stamp(installation.settings).version == 1
+    [entry] = key_changes(account.id)
+    assert entry.details["changed"] == ["public_key_pem"] and entry.actor["role"] == "owner"
+    other = owner.post(f"/admin/helpdesks/{connected.installation.id + 99}/settings",
+                       data={"support_email": "x@acme.test", "csrf_token": owner_csrf})
+    assert other.status_code == 404
