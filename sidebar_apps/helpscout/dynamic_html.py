@@ -1,75 +1,128 @@
 """The billing summary in Help Scout's sidebar markup (legacy dynamic apps), from the one view model.
 
 Help Scout's own classes (c-sb-section, c-sb-list, badge ...); no scripts or forms, so actions are
-links to our confirm page. Everything is escaped by Jinja's autoescape; the template is compiled once.
+links to our confirm page. Built with plain string joins over escaped values (every value from the
+view model or the request goes through `_e`), since it runs on every conversation load.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from html import escape
 from typing import Any, Callable
-
-from jinja2 import Environment
 
 BADGES = {"succeeded": "green", "paid": "green", "active": "green", "trialing": "blue", "refunded": "blue",
           "partially_refunded": "blue", "pending": "pending", "open": "pending", "failed": "red",
           "canceled": "red", "past_due": "red", "disputed": "red", "uncollectible": "red", "void": "red"}
 LABELS = {"refund": "Refund", "capture": "Capture", "void": "Void", "cancel_subscription": "Cancel",
           "send_invoice": "Send invoice"}
-TEMPLATE = """\
-{%- macro badge(status) -%}<span class="badge {{ badges.get(status, 'pending') }}">{{ status|replace('_', ' ')|capitalize }}</span>{%- endmacro -%}
-{%- macro links(obj, type) -%}{% for kind in obj.actions %}{% set url = link(kind, type, obj.id) %}{% if url %} <a href="{{ url }}" target="_blank" rel="noopener" data-action="{{ kind }}">{{ labels[kind] }}</a>{% endif %}{% endfor %}{%- endmacro -%}
-{%- if message -%}
-<div class="c-sb-section"><div class="c-sb-section__body"><p class="muted">{{ message }}</p></div></div>
-{%- elif not customer -%}
-<div class="c-sb-section"><div class="c-sb-section__title">ChargeDesk</div><div class="c-sb-section__body">
-{%- if view.matches %}<p class="muted">{{ view.matches|length }} billing customers match; open the ChargeDesk app to choose one.</p>
-<ul class="c-sb-list c-sb-list--two-line">{% for m in view.matches %}<li class="c-sb-list-item"><span class="c-sb-list-item__label">{{ m.name or m.email }}</span><span class="c-sb-list-item__text">{{ m.email }}</span></li>{% endfor %}</ul>
-{%- else %}<p class="muted">No billing customer matches {{ emails|join(', ') or 'this customer' }}.</p>{% endif %}
-</div></div>
-{%- else -%}
-<div class="c-sb-section"><div class="c-sb-section__title">{{ customer.name or customer.email }}</div><div class="c-sb-section__body">
-<ul class="c-sb-list c-sb-list--two-line">
-<li class="c-sb-list-item"><span class="c-sb-list-item__label">Lifetime value</span><span class="c-sb-list-item__text" data-ltv>{% for v in customer.lifetime_value %}{{ v.display }}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}</span></li>
-<li class="c-sb-list-item"><span class="c-sb-list-item__label">{{ customer.gateway.name or customer.gateway.kind }}</span><span class="c-sb-list-item__text">{{ customer.email }}</span></li>
-</ul>{% if read_only %}<p class="muted" data-read-only>Read only: ask a ChargeDesk admin to link your Help Scout user to act here.</p>{% endif %}
-</div></div>
-{%- if customer.subscriptions %}
-<div class="c-sb-section c-sb-section--toggle"><div class="c-sb-section__title js-sb-toggle">Subscriptions</div><div class="c-sb-section__body">
-<ul class="c-sb-list c-sb-list--two-line">{% for s in customer.subscriptions %}<li class="c-sb-list-item" data-type="subscription" data-id="{{ s.id }}"><span class="c-sb-list-item__label">{{ s.plan_name or s.price_external_id }} {{ badge(s.status) }}</span><span class="c-sb-list-item__text">{{ s.amount_display or '' }}{% if s.interval %} / {{ s.interval }}{% endif %}{% if s.cancellation == 'cancel_at_period_end' %} · cancels at period end{% endif %}{{ links(s, 'subscription') }}</span></li>{% endfor %}</ul>
-</div></div>
-{%- endif %}
-<div class="c-sb-section c-sb-section--toggle"><div class="c-sb-section__title js-sb-toggle">Charges</div><div class="c-sb-section__body">
-<ul class="c-sb-list c-sb-list--two-line">{% for ch in customer.charges %}<li class="c-sb-list-item" data-type="charge" data-id="{{ ch.id }}" data-refunded="{{ ch.amount_refunded }}"><span class="c-sb-list-item__label">{{ ch.amount_display }} {{ badge(ch.status) }}</span><span class="c-sb-list-item__text">{{ ch.created_at[:10] if ch.created_at else '' }}{% if ch.card_brand %} · {{ ch.card_brand|capitalize }} {{ ch.card_last4 or '' }}{% endif %}{% if ch.refunded_display %} · Refunded {{ ch.refunded_display }} of {{ ch.amount_display }}{% endif %}{% if ch.external %} · External refund{% endif %}{{ links(ch, 'charge') }}</span></li>{% else %}<li class="c-sb-list-item"><span class="c-sb-list-item__text muted">No charges</span></li>{% endfor %}</ul>
-</div></div>
-{%- if customer.invoices.open %}
-<div class="c-sb-section c-sb-section--toggle"><div class="c-sb-section__title js-sb-toggle">Open invoices</div><div class="c-sb-section__body">
-<ul class="c-sb-list c-sb-list--two-line">{% for inv in customer.invoices.open %}<li class="c-sb-list-item" data-type="invoice" data-id="{{ inv.id }}"><span class="c-sb-list-item__label">{{ inv.number or inv.external_id }} {{ badge(inv.status) }}</span><span class="c-sb-list-item__text">{{ inv.amount_due_display or inv.total_display }}{{ links(inv, 'invoice') }}</span></li>{% endfor %}</ul>
-</div></div>
-{%- endif %}
-{%- if view.runs %}
-<div class="c-sb-section c-sb-section--toggle"><div class="c-sb-section__title js-sb-toggle">Recent ChargeDesk actions</div><div class="c-sb-section__body">
-<ul class="c-sb-list c-sb-list--two-line">{% for r in view.runs[:5] %}<li class="c-sb-list-item" data-run="{{ r.id }}"><span class="c-sb-list-item__label">{{ labels.get(r.kind, r.kind|replace('_', ' ')|capitalize) }} {{ r.amount_display or '' }} {{ badge(r.status) }}</span><span class="c-sb-list-item__text">{{ r.requested_by or '' }}</span></li>{% endfor %}</ul>
-</div></div>
-{%- endif %}
-{%- endif %}
-"""
+READ_ONLY = ('<p class="muted" data-read-only>Read only: ask a ChargeDesk admin to link your Help Scout user '
+             'to act here.</p>')
+Linker = Callable[[str, str, int], "str | None"]
 
 
-@lru_cache(maxsize=1)
-def _template():
-    env = Environment(autoescape=True, trim_blocks=False, lstrip_blocks=False)
-    env.globals.update(badges=BADGES, labels=LABELS)
-    return env.from_string(TEMPLATE)
+def _e(value: Any) -> str:
+    return escape("" if value is None else str(value), quote=True)
 
 
-def render_summary(view: dict[str, Any], *, link: Callable[[str, str, int], str | None], read_only: bool,
-                   emails: tuple[str, ...]) -> str:
+def _humanize(code: Any) -> str:
+    text = str(code or "").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _badge(status: Any) -> str:
+    return f'<span class="badge {BADGES.get(status, "pending")}">{_e(_humanize(status))}</span>'
+
+
+def _links(obj: dict, target_type: str, link: Linker) -> str:
+    out = []
+    for kind in obj.get("actions") or ():
+        url = link(kind, target_type, obj["id"])
+        if url:
+            out.append(f' <a href="{_e(url)}" target="_blank" rel="noopener" data-action="{_e(kind)}">'
+                       f'{_e(LABELS.get(kind, kind))}</a>')
+    return "".join(out)
+
+
+def _item(label: str, text: str, attrs: str = "") -> str:
+    return (f'<li class="c-sb-list-item"{attrs}><span class="c-sb-list-item__label">{label}</span>'
+            f'<span class="c-sb-list-item__text">{text}</span></li>')
+
+
+def _section(title: str, items: list[str], *, toggle: bool = True, extra: str = "") -> str:
+    cls = "c-sb-section c-sb-section--toggle" if toggle else "c-sb-section"
+    title_cls = "c-sb-section__title js-sb-toggle" if toggle else "c-sb-section__title"
+    return (f'<div class="{cls}"><div class="{title_cls}">{title}</div><div class="c-sb-section__body">'
+            f'<ul class="c-sb-list c-sb-list--two-line">{"".join(items)}</ul>{extra}</div></div>')
+
+
+def _charge(ch: dict, link: Linker) -> str:
+    text = [_e((ch.get("created_at") or "")[:10])]
+    if ch.get("card_brand"):
+        text.append(f' · {_e(_humanize(ch["card_brand"]))} {_e(ch.get("card_last4") or "")}')
+    if ch.get("refunded_display"):
+        text.append(f' · Refunded {_e(ch["refunded_display"])} of {_e(ch.get("amount_display"))}')
+    if ch.get("external"):
+        text.append(" · External refund")
+    attrs = f' data-type="charge" data-id="{_e(ch["id"])}" data-refunded="{_e(ch.get("amount_refunded"))}"'
+    return _item(f'{_e(ch.get("amount_display"))} {_badge(ch.get("status"))}',
+                 "".join(text) + _links(ch, "charge", link), attrs)
+
+
+def _subscription(s: dict, link: Linker) -> str:
+    text = _e(s.get("amount_display") or "") + (f' / {_e(s["interval"])}' if s.get("interval") else "")
+    if s.get("cancellation") == "cancel_at_period_end":
+        text += " · cancels at period end"
+    return _item(f'{_e(s.get("plan_name") or s.get("price_external_id"))} {_badge(s.get("status"))}',
+                 text + _links(s, "subscription", link), f' data-type="subscription" data-id="{_e(s["id"])}"')
+
+
+def _invoice(inv: dict, link: Linker) -> str:
+    return _item(f'{_e(inv.get("number") or inv.get("external_id"))} {_badge(inv.get("status"))}',
+                 _e(inv.get("amount_due_display") or inv.get("total_display")) + _links(inv, "invoice", link),
+                 f' data-type="invoice" data-id="{_e(inv["id"])}"')
+
+
+def _run(r: dict) -> str:
+    label = _e(LABELS.get(r.get("kind"), _humanize(r.get("kind"))))
+    return _item(f'{label} {_e(r.get("amount_display") or "")} {_badge(r.get("status"))}',
+                 _e(r.get("requested_by") or ""), f' data-run="{_e(r.get("id"))}"')
+
+
+def _no_customer(view: dict, emails: tuple[str, ...]) -> str:
+    matches = view.get("matches") or []
+    if matches:
+        body = (f'<p class="muted">{len(matches)} billing customers match; open the ChargeDesk app to choose one.</p>'
+                '<ul class="c-sb-list c-sb-list--two-line">'
+                + "".join(_item(_e(m.get("name") or m.get("email")), _e(m.get("email"))) for m in matches) + "</ul>")
+    else:
+        body = f'<p class="muted">No billing customer matches {_e(", ".join(emails) or "this customer")}.</p>'
+    return f'<div class="c-sb-section"><div class="c-sb-section__title">ChargeDesk</div>' \
+           f'<div class="c-sb-section__body">{body}</div></div>'
+
+
+def render_summary(view: dict[str, Any], *, link: Linker, read_only: bool, emails: tuple[str, ...]) -> str:
     """The sidebar HTML for the view model; `link(kind, target_type, id)` gives an action's URL or None."""
-    return _template().render(view=view, customer=view.get("customer"), link=link, read_only=read_only,
-                              emails=emails, message=None)
+    customer = view.get("customer")
+    if not customer:
+        return _no_customer(view, emails)
+    gateway = customer.get("gateway") or {}
+    ltv = ", ".join(_e(v.get("display")) for v in customer.get("lifetime_value") or ()) or "none"
+    parts = [_section(_e(customer.get("name") or customer.get("email")), [
+        _item("Lifetime value", f"<span data-ltv>{ltv}</span>"),
+        _item(_e(gateway.get("name") or gateway.get("kind")), _e(customer.get("email")))],
+        toggle=False, extra=READ_ONLY if read_only else "")]
+    if customer.get("subscriptions"):
+        parts.append(_section("Subscriptions", [_subscription(s, link) for s in customer["subscriptions"]]))
+    charges = [_charge(ch, link) for ch in customer.get("charges") or ()]
+    parts.append(_section("Charges", charges or [
+        '<li class="c-sb-list-item"><span class="c-sb-list-item__text muted">No charges</span></li>']))
+    open_invoices = (customer.get("invoices") or {}).get("open") or []
+    if open_invoices:
+        parts.append(_section("Open invoices", [_invoice(inv, link) for inv in open_invoices]))
+    if view.get("runs"):
+        parts.append(_section("Recent ChargeDesk actions", [_run(r) for r in view["runs"][:5]]))
+    return "".join(parts)
 
 
 def render_message(message: str) -> str:
     """An error or notice in Help Scout's markup (Help Scout shows the html of a 200 answer)."""
-    return _template().render(message=message, view={}, customer=None, link=lambda *a: None, read_only=True,
-                              emails=())
+    return f'<div class="c-sb-section"><div class="c-sb-section__body"><p class="muted">{_e(message)}</p></div></div>'
