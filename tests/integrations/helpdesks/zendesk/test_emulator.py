@@ -103,3 +103,22 @@ def test_tokens_do_not_cross_subdomains(emu, admin):
     other = requests.get(f"{emu.base_url('other')}/api/v2/users/me.json", timeout=5,
                          headers={"Authorization": f"Bearer {access}"})
     assert other.status_code == 401
+
+
+def test_ticket_creation_validates_like_zendesk_and_stores_nothing_when_refused(emu, admin):
+    bearer = {"Authorization": "Bearer " + emu.issue_tokens(SUB, user_id=admin.id, client_id=CLIENT)["access_token"]}
+    url = f"{emu.base_url(SUB)}/api/v2/tickets.json"
+    blank = requests.post(url, json={"ticket": {"subject": "Hi"}}, headers=bearer, timeout=10)
+    bad_email = requests.post(url, json={"ticket": {"subject": "Hi", "comment": {"body": "x"},
+                                                    "requester": {"email": "nobody"}}}, headers=bearer, timeout=10)
+    assert (blank.status_code, bad_email.status_code) == (422, 422)
+    assert requests.post(url, json={"ticket": {"comment": {"body": "x"}}}, timeout=10).status_code == 401
+    assert emu.state.tickets == {}
+    made = requests.post(url, json={"ticket": {"subject": "Invoice", "comment": {"body": "Charged twice"},
+                                               "requester": {"email": "Bea@Example.org", "name": "Bea"}}},
+                         headers=bearer, timeout=10)
+    assert made.status_code == 201
+    ticket = made.json()["ticket"]
+    requester = emu.state.users[(SUB, ticket["requester_id"])]
+    assert (requester.email, requester.role, ticket["subject"]) == ("bea@example.org", "end-user", "Invoice")
+    assert [c["body"] for c in emu.comments(SUB, ticket["id"])] == ["Charged twice"]
