@@ -88,6 +88,7 @@ def drain_connection(connection_id: int, *, max_rounds: int | None = None) -> Dr
             adapter = adapter_for(connection)
             _apply_rows(connection, adapter, drained, statuses=("retry",))  # once per drain
         while True:
+            session().commit()  # each round reads in a new transaction (an old snapshot hides rows)
             seen = flags.flag_state(flag)  # before reading: a raise after this is noticed below
             if connection is not None:
                 _apply_rows(connection, adapter, drained, statuses=("received",))
