@@ -162,3 +162,26 @@ def test_a_stored_body_that_cannot_be_read_fails_with_the_reason(ctx, stripe_con
     row = session().scalars(select(InboundWebhook).where(InboundWebhook.event_id == "evt_stored_odd")).one()
     assert row.error == ("Stripe event 'evt_odd' (charge.succeeded) cannot be read: "
                          "amount 'x' is not a whole number")
+
+
+def test_odd_signature_headers_and_forms_are_400_on_both_paths(paths, connections):
+    through_hot_path, flask_alone, _ = paths
+    body = json.dumps(stripe_charge_event()).encode()
+    note = recurly()[0]
+    cases = [
+        ("stripe", body, {"Stripe-Signature": "t=abc,v1=00"}),
+        ("stripe", body, {"Stripe-Signature": "t=" + "9" * 40 + ",v1=00"}),
+        ("stripe", body, {"Stripe-Signature": "\u00e9t\u00e9"}),
+        ("braintree", urlencode({"bt_signature": "nopipe", "bt_payload": "eA=="}).encode(), {}),
+        ("braintree", urlencode({"bt_signature": "odd_public|00", "bt_payload": "not base64 !"}).encode(), {}),
+        ("braintree", b"bt_signature=%FF%FE&bt_payload=%00", {}),
+        ("recurly", note, {"recurly-signature": "9" * 40 + ",ab"}),
+        ("recurly", note, {"recurly-signature": ",,,"}),
+    ]
+    for kind, data, headers in cases:
+        url = f"/webhooks/{kind}/{connections[kind]}"
+        headers = {"Content-Type": "application/json", **headers}
+        hot, plain = answer(through_hot_path, url, data, headers), answer(flask_alone, url, data, headers)
+        assert hot == plain and hot[0] == 400, (kind, headers, hot)
+        assert json.loads(hot[3])["message"].startswith("webhook rejected: "), (kind, hot)
+    assert stored() == 0
