@@ -85,7 +85,7 @@ class WooCommerceAdapter:
         to_records: dict[ObjectKind, Callable[[dict], list]] = {
             ObjectKind.CHARGE: lambda o: [mappers.charge_record(o)],
             ObjectKind.INVOICE: lambda o: [mappers.invoice_record(o)],
-            ObjectKind.REFUND: mappers.embedded_refunds,
+            ObjectKind.REFUND: self._order_refunds,
         }
         if kind not in to_records:
             raise Unsupported(f"WooCommerce has no {kind.value} objects to list")
@@ -97,6 +97,15 @@ class WooCommerceAdapter:
         after = after or then
         items = tuple(record for obj in objects for record in to_records(obj))
         return Page(items=items, next_cursor=after.encode() if after else None)
+
+    def _order_refunds(self, order: dict) -> list[RefundRecord]:
+        """An order's refunds in full (dates, meta_data); only orders that list any are asked.
+        The short list on the order has no dates, and an undated refund would look new."""
+        if not order.get("refunds"):
+            return []
+        currency = mappers.currency_of(order)
+        return [mappers.refund_record(r, order_id=str(order["id"]), currency=currency)
+                for r in self.client.refunds(int(order["id"]))]
 
     def _subscription_page(self, position: paging.Cursor, limit: int) -> Page:
         """Empty for a shop without WooCommerce Subscriptions (no wc/v3/subscriptions route)."""
@@ -254,15 +263,12 @@ class WooCommerceAdapter:
         return webhooks.parse_webhook(headers, body, secrets=self.config.webhook_secrets, verify=verify)
 
     def hydrate_event(self, event: GatewayEvent) -> tuple[BillingRecord, ...]:
-        """Orders named by a refund action are refetched with their refunds."""
+        """Fetch what the event names; (REFUND, order id) means that order's refunds, in full."""
         records: list[BillingRecord] = []
         for kind, external_id in event.refetch:
             if kind is ObjectKind.REFUND:  # "refunds of order <id>"
                 try:
-                    order_id = object_id(external_id, "order")
-                    currency = mappers.currency_of(self.client.order(order_id))
-                    records += [mappers.refund_record(r, order_id=external_id, currency=currency)
-                                for r in self.client.refunds(order_id)]
+                    records += self._order_refunds(self.client.order(object_id(external_id, "order")))
                 except GatewayNotFound:
                     continue
         plain = GatewayEvent(event_id=event.event_id, type=event.type, created_at=event.created_at,

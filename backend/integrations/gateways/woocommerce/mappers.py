@@ -148,15 +148,6 @@ def refund_record(refund: dict, *, order_id: str, currency: str) -> RefundRecord
                         metadata=metadata)
 
 
-def embedded_refunds(order: dict) -> list[RefundRecord]:
-    """The short refunds an order lists ({id, reason, total: "-10.00"})."""
-    currency = currency_of(order)
-    return [RefundRecord(external_id=str(r["id"]), charge_external_id=str(order["id"]),
-                         amount=-minor(r.get("total"), currency), currency=currency, status=RefundStatus.SUCCEEDED,
-                         raw_status="refunded", reason=r.get("reason") or None)
-            for r in order.get("refunds") or ()]
-
-
 def subscription_record(sub: dict) -> SubscriptionRecord:
     currency, raw = currency_of(sub), str(sub.get("status") or "")
     status = map_status(SUBSCRIPTION_STATUS, raw, SubscriptionStatus.UNKNOWN)

@@ -4,8 +4,8 @@ The signature covers no timestamp, so there is no replay window to check; a repe
 the same body and so the same event id (its SHA-256), and the inbox stores it once. The event id
 comes from the body alone because stored deliveries are parsed again later. When a webhook is
 created WooCommerce pings it, unsigned, with the form body `webhook_id=<id>`: answered 200 and
-recorded as an ignored event. Topics: order.* (an order is a charge and an invoice; its refunds
-ride along), customer.*, subscription.* (WooCommerce Subscriptions) and the action topic
+recorded as an ignored event. Topics: order.* (an order is a charge and an invoice; the refunds
+it lists are refetched in full, with their dates), customer.*, subscription.* (WooCommerce Subscriptions) and the action topic
 action.woocommerce_order_refunded ({"action", "arg": order id}), whose refunds are refetched.
 """
 from __future__ import annotations
@@ -101,8 +101,9 @@ def _event(topic: str, payload: dict, digest: str) -> GatewayEvent:
         deleted = tuple((kind, str(int(payload["id"]))) for kind in kinds)
     elif resource == "order":
         guest = mappers.guest_record(payload)
-        records = (*([guest] if guest else []), mappers.charge_record(payload), mappers.invoice_record(payload),
-                   *mappers.embedded_refunds(payload))
+        records = (*([guest] if guest else []), mappers.charge_record(payload), mappers.invoice_record(payload))
+        if payload.get("refunds"):  # listed without dates: fetched in full by the processing job
+            refetch = ((ObjectKind.REFUND, str(int(payload["id"]))),)
     elif resource == "customer":
         records = (mappers.customer_record(payload),)
     elif resource == "subscription":

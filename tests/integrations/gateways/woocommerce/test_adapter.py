@@ -193,11 +193,14 @@ def test_a_shop_url_is_required(sandbox):
         build_adapter("woocommerce", sandbox.gateway_config(api_base=None))
 
 
-def test_mapping_refunds_listed_on_orders(sandbox, adapter):
+def test_refunds_are_listed_in_full_from_the_orders_that_have_any(sandbox, adapter):
     order = sandbox.add_order(total="50.00")
     sandbox.add_refund(order["id"], "12.50", reason="damaged")
+    sandbox.add_order(total="9.00")  # no refunds: its refunds are not asked for
     (refund,) = walk(adapter, ObjectKind.REFUND)
     assert (refund.charge_external_id, refund.amount, refund.reason) == (str(order["id"]), 1250, "damaged")
+    assert refund.created_at is not None  # an undated refund would look new (and get a credit note)
+    assert [r["path"] for r in sandbox.requests if "/refunds" in r["path"]] == [f"/orders/{order['id']}/refunds"]
 
 
 def test_only_client_py_imports_the_sdk():
