@@ -101,6 +101,11 @@ class WooCommerceClient:
         """https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-refunds"""
         return self.listing(f"orders/{order_id}/refunds", {"per_page": 100, "orderby": "id", "order": "asc"}).items
 
+    def orders_by_id(self, order_ids: list[int]) -> list[dict]:
+        """Up to 100 orders in one request (include=...)."""
+        return self.listing("orders", {"include": ",".join(str(i) for i in sorted(set(order_ids))),
+                                       "per_page": 100}).items
+
     def refund(self, order_id: int, refund_id: int) -> dict:
         return self.json("GET", f"orders/{order_id}/refunds/{refund_id}")
 

@@ -196,11 +196,26 @@ def test_a_shop_url_is_required(sandbox):
 def test_refunds_are_listed_in_full_from_the_orders_that_have_any(sandbox, adapter):
     order = sandbox.add_order(total="50.00")
     sandbox.add_refund(order["id"], "12.50", reason="damaged")
+    yen = sandbox.add_order(total="3000", currency="JPY")
+    sandbox.add_refund(yen["id"], "500")
+    sandbox.add_order(total="9.00")  # no refunds
+    refunds = walk(adapter, ObjectKind.REFUND, limit=100)
+    assert [(r.charge_external_id, r.amount, r.currency, r.reason) for r in refunds] == [
+        (str(order["id"]), 1250, "USD", "damaged"), (str(yen["id"]), 500, "JPY", None)]
+    assert all(r.created_at is not None for r in refunds)  # an undated refund would look new
+    assert [r["path"] for r in sandbox.requests] == ["/refunds", "/orders"]  # + one for the currencies
+
+
+def test_a_shop_without_the_refunds_route_is_walked_order_by_order(sandbox, adapter):
+    sandbox.store.refunds_route = False  # an older WooCommerce
+    refunded = sandbox.add_order(total="50.00")
+    sandbox.add_refund(refunded["id"], "5.00")
     sandbox.add_order(total="9.00")  # no refunds: its refunds are not asked for
     (refund,) = walk(adapter, ObjectKind.REFUND)
-    assert (refund.charge_external_id, refund.amount, refund.reason) == (str(order["id"]), 1250, "damaged")
-    assert refund.created_at is not None  # an undated refund would look new (and get a credit note)
-    assert [r["path"] for r in sandbox.requests if "/refunds" in r["path"]] == [f"/orders/{order['id']}/refunds"]
+    assert (refund.charge_external_id, refund.amount, refund.created_at is not None) == (
+        str(refunded["id"]), 500, True)
+    assert [r["path"] for r in sandbox.requests if "refunds" in r["path"]] == [
+        "/refunds", f"/orders/{refunded['id']}/refunds"]
 
 
 def test_only_client_py_imports_the_sdk():

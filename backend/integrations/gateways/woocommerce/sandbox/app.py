@@ -108,8 +108,9 @@ def listing(store: Store, kind: str, items: list[dict]) -> Response:
     orderby, order = request.args.get("orderby", "date"), request.args.get("order", "desc")
     if orderby not in ("id", "date") or order not in ("asc", "desc"):
         raise WooError(400, "rest_invalid_param", "Invalid parameter(s): orderby, order")
-    key = (lambda o: o["id"]) if orderby == "id" else (lambda o: (o["date_created"], o["id"]))
-    items = sorted(items, key=key, reverse=order == "desc")
+    if orderby != "id" or order != "asc":  # stored in id order already (ids only grow)
+        key = (lambda o: o["id"]) if orderby == "id" else (lambda o: (o["date_created"], o["id"]))
+        items = sorted(items, key=key, reverse=order == "desc")
     chunk = items[(page - 1) * per_page: page * per_page]
     pages = math.ceil(len(items) / per_page)
     render_one = render.RENDERERS[kind]

@@ -58,7 +58,11 @@ def note(_store: Store, n: dict) -> dict:
             "author": n["author"], **_dates(n, "date_created")}
 
 
-RENDERERS = {"customers": customer, "orders": order, "refunds": refund,
+def refund_with_parent(store: Store, r: dict) -> dict:
+    return {**refund(store, r), "parent_id": r["order_id"]}
+
+
+RENDERERS = {"customers": customer, "orders": order, "refunds": refund, "all_refunds": refund_with_parent,
              "subscriptions": subscription}
 
 

@@ -35,14 +35,40 @@ def _id_filter(name: str) -> int | None:
 
 
 # --- orders ---------------------------------------------------------------------------------------
+def _include() -> set[int] | None:
+    raw = request.args.get("include")
+    if raw is None:
+        return None
+    parts = [p for p in raw.split(",") if p]
+    if not all(p.isdigit() for p in parts):
+        raise WooError(400, "rest_invalid_param", "Invalid parameter(s): include")
+    return {int(p) for p in parts}
+
+
 @bp.get("/orders")
 def list_orders():
     sb, customer, status = store(), _id_filter("customer"), request.args.get("status", "any")
+    include = _include()
     with sb.lock:
-        items = [o for o in sb.orders.values()
-                 if (customer is None or o["customer_id"] == customer)
-                 and (status == "any" or o["status"] in status.split(","))]
+        if include is not None:
+            items = [sb.orders[i] for i in sorted(include) if i in sb.orders]
+        elif customer is None and status == "any":
+            items = list(sb.orders.values())
+        else:
+            items = [o for o in sb.orders.values()
+                     if (customer is None or o["customer_id"] == customer)
+                     and (status == "any" or o["status"] in status.split(","))]
         return listing(sb, "orders", items)
+
+
+@bp.get("/refunds")
+def list_all_refunds():
+    """GET /wc/v3/refunds: every refund, whatever its order (parent_id names the order)."""
+    sb = store()
+    with sb.lock:
+        if not sb.refunds_route:
+            raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
+        return listing(sb, "all_refunds", list(sb.refunds.values()))
 
 
 @bp.post("/orders")

@@ -65,6 +65,7 @@ class Store:
         self.notes: dict[int, list[dict]] = {}
         self.emails: list[dict] = []  # what the shop emailed: {order_id, to, template}
         self.subscriptions_extension = subscriptions
+        self.refunds_route = True  # GET /wc/v3/refunds (newer WooCommerce); False: an older shop
         self.nonces: set[tuple[str, str]] = set()
         self.failures: list[dict] = []
         self.requests: list[dict] = []
