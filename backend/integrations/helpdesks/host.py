@@ -197,7 +197,8 @@ class HelpdeskHost(Protocol):
         """`chargedesk helpdesk add` options -> what to store; HostSetupError names the bad one."""
 
     def validated_settings(self, installation: HelpdeskInstallation, form: Mapping[str, str]) -> dict:
-        """The admin settings form -> the settings to merge in; HostSetupError if one is refused."""
+        """The admin_settings fields given (non-empty) -> settings to merge in; HostSetupError if one is
+        refused. Secret fields are only checked here: the caller stores them in the credentials."""
 
     def paste_urls(self, *, base_url: str, installation: HelpdeskInstallation) -> list[tuple[str, str]]:
         """(what, url) pairs an admin pastes into the helpdesk's app configuration."""
