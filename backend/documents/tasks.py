@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from .issue import CREDIT_NOTE, RECEIPT, DocumentError, issue_credit_note, issue
 
 log = logging.getLogger(__name__)
 MODEL = {RECEIPT: Charge, CREDIT_NOTE: Refund}
+CUSTOMER_WAIT = timedelta(seconds=60)
 
 
 def documents_settings(account: Account) -> dict:
@@ -36,9 +38,21 @@ def issue_document(key) -> int | None:
         return None
     if row.status != "succeeded":
         return None  # a later event may still make it succeed; that event queues it again
+    if kind == RECEIPT and _customer_pending(row):
+        raise DocumentError(f"charge {external_id}: its customer is not mirrored yet", retryable=True)
     issued = (issue_receipt if kind == RECEIPT else issue_credit_note)(s, row, auto_send=True)
     after_issue(issued.document.id)
     return issued.document.id
+
+
+def _customer_pending(charge: Charge) -> bool:
+    """A fresh charge whose customer event has not arrived: wait a little (the job is retried)
+    rather than issue a receipt without buyer and email. After a minute, issue without."""
+    if charge.customer_id is not None or not charge.customer_external_id or charge.gateway_created_at is None:
+        return False
+    created = charge.gateway_created_at
+    created = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc) - created < CUSTOMER_WAIT
 
 
 def after_issue(document_id: int) -> None:
