@@ -1,10 +1,12 @@
-"""Backfill throughput: 100,000 charges from the Stripe sandbox (its own process) into PostgreSQL.
+"""Backfill throughput: 100,000 charges from the Stripe sandbox (its own process) into PostgreSQL;
+with --gateway woocommerce, 100,000 orders from the WooCommerce sandbox (every 20th awaiting payment,
+so also an open invoice; every 10th partly refunded), mirrored as charges, invoices and refunds.
 
 Reports objects/s and the syncing process's resident memory as the count grows (it must stay
 flat: the sync streams page by page), checks that every charge landed, and reports the CPU time
 the sync process, the sandbox and the PostgreSQL backend spent per 1,000 objects (the figure to
 compare on a shared machine, where wall time depends on the neighbours).
-Run: .venv/bin/python bench/sync.py [--charges N]
+Run: .venv/bin/python bench/sync.py [--charges N] [--gateway stripe|woocommerce]
 """
 from __future__ import annotations
 
@@ -61,7 +63,10 @@ def _post(url: str, body: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--charges", type=int, default=100_000)
+    parser.add_argument("--gateway", choices=("stripe", "woocommerce"), default="stripe")
     args = parser.parse_args()
+    if args.gateway == "woocommerce":
+        return bench_woocommerce(args.charges)
     port = free_port()
     sandbox_url = f"http://127.0.0.1:{port}"
     sandbox = start_process([sys.executable, "-m", "backend.integrations.gateways.stripe.sandbox", "--port", str(port)],
@@ -81,6 +86,33 @@ def main() -> None:
             conn_id = chargedesk("connect", "stripe", "bench", "--api-key", "sk_test_bench_key_123",
                                  "--api-base", sandbox_url, env=env)
             run_sync(env, int(conn_id), args.charges, sandbox.pid)
+    finally:
+        sandbox.terminate()
+
+
+WC_KEY, WC_SECRET = "ck_bench_0123456789abcdef", "cs_bench_0123456789abcdef"
+
+
+def bench_woocommerce(orders: int) -> None:
+    """The WooCommerce sandbox in its own process (OAuth 1.0a over http, as a plain-http shop)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    sandbox = start_process([sys.executable, "-m", "backend.integrations.gateways.woocommerce.sandbox",
+                             "--port", str(port), "--consumer-key", WC_KEY, "--consumer-secret", WC_SECRET],
+                            env=bench_env("sqlite://"), ready_url=f"{url}/_sandbox/health")
+    try:
+        t0 = time.perf_counter()
+        _post(f"{url}/_sandbox/seed_orders", {"count": orders, "total": f"{AMOUNT / 100:.2f}", "refund_every": 10,
+                                                  "pending_every": 20})
+        print(f"seeded {orders:,} orders in the sandbox in {time.perf_counter() - t0:.1f}s")
+        with scratch_database() as db_url:
+            env = bench_env(db_url)
+            chargedesk("db", "upgrade", env=env)
+            chargedesk("account", "create", "Bench", "--slug", "bench", env=env)
+            conn_id = chargedesk("connect", "woocommerce", "bench", "--consumer-key", WC_KEY,
+                                 "--consumer-secret", WC_SECRET, "--webhook-secret", "wc-bench-secret",
+                                 "--api-base", url, env=env)
+            run_sync(env, int(conn_id), orders, sandbox.pid)
     finally:
         sandbox.terminate()
 

@@ -1,6 +1,7 @@
 """WooCommerceAdapter: the GatewayAdapter contract over a shop's REST API v3 (through client.py).
 
-Orders are charges (and, for sending, invoices); order refunds are refunds; customers are the
+Orders are charges; orders awaiting payment are also (open) invoices, which is what "send
+invoice" (WooCommerce's order details email with the pay link) acts on; order refunds are refunds; customers are the
 shop's registered customers plus guests known by their billing email ("guest:<email>").
 Subscriptions exist only where the WooCommerce Subscriptions extension is active: `connect`
 detects it (settings["subscriptions_extension"]) and only then is cancelling declared.
@@ -34,6 +35,9 @@ BASE_CAPABILITIES = frozenset({Capability.REFUND, Capability.PARTIAL_REFUND, Cap
                                Capability.WEBHOOKS})
 SUBSCRIPTION_CAPABILITIES = frozenset({Capability.CANCEL_NOW, Capability.CANCEL_AT_PERIOD_END})
 ENDED = frozenset({"cancelled", "expired", "switched"})
+# The backfill mirrors these orders as (open) invoices: what "send invoice" can act on. Every other
+# order is a charge; its invoice row appears when a webhook reports it (kept current from then on).
+AWAITING_PAYMENT = ("pending", "on-hold", "failed", "checkout-draft")
 SENT_NOTE = "ChargeDesk sent the order details to the customer (run {key})."
 
 
@@ -91,7 +95,8 @@ class WooCommerceAdapter:
         }
         if kind not in to_records:
             raise Unsupported(f"WooCommerce has no {kind.value} objects to list")
-        return self._page("orders", position, limit, to_records[kind])
+        filters = {"status": ",".join(AWAITING_PAYMENT)} if kind is ObjectKind.INVOICE else None
+        return self._page("orders", position, limit, to_records[kind], filters)
 
     def _page(self, endpoint: str, position: paging.Cursor, limit: int, to_records, filters=None,
               then: paging.Cursor | None = None) -> Page:

@@ -152,6 +152,16 @@ def test_a_shop_without_the_extension_declares_no_cancelling(sandbox):
     assert Capability.CANCEL_NOW not in undetected.capabilities
 
 
+def test_the_backfill_mirrors_orders_awaiting_payment_as_invoices(sandbox, adapter):
+    awaiting = [sandbox.add_order(total="5.00", status=s)["id"] for s in ("pending", "on-hold", "failed")]
+    for status in ("processing", "completed", "cancelled"):
+        sandbox.add_order(total="5.00", status=status)
+    invoices = walk(adapter, ObjectKind.INVOICE)
+    assert [i.external_id for i in invoices] == [str(i) for i in awaiting]
+    assert {i.status for i in invoices} == {InvoiceStatus.OPEN}
+    assert len(walk(adapter, ObjectKind.CHARGE, limit=100)) == 6
+
+
 def test_send_invoice_emails_once_per_key(sandbox, adapter):
     order = sandbox.add_order(total="15.00", email="guest@example.com", status="pending")
     first = adapter.send_invoice(invoice_id=str(order["id"]), idempotency_key="send-1")

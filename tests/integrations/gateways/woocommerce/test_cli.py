@@ -35,7 +35,7 @@ def test_connect_detects_the_subscriptions_extension_then_sync_mirrors_the_shop(
     customer = sandbox.add_customer("ada@example.com")
     order = sandbox.add_order(total="40.00", customer_id=customer["id"])
     sandbox.add_refund(order["id"], "15.00")
-    sandbox.add_order(total="9.99", email="guest@example.com")
+    sandbox.add_order(total="9.99", email="guest@example.com", status="pending")  # awaiting payment
     sandbox.add_subscription(customer["id"])
     result = run_cli(connect_args(sandbox), worker_env)
     assert result.returncode == 0, result.stderr
@@ -44,11 +44,11 @@ def test_connect_detects_the_subscriptions_extension_then_sync_mirrors_the_shop(
     assert stored.settings == {"subscriptions_extension": True}
     synced = run_cli(["sync", str(stored.id)], worker_env)
     assert synced.returncode == 0, synced.stderr
-    # customers: Ada and the guest's billing email; each order is a charge and an invoice
-    assert synced.stdout.strip() == "synced 8 objects: customer 2, charge 2, refund 1, invoice 2, subscription 1"
+    # customers: Ada and the guest's billing email; both orders are charges, the unpaid one an invoice
+    assert synced.stdout.strip() == "synced 7 objects: customer 2, charge 2, refund 1, invoice 1, subscription 1"
     counts = {model.__name__: session().scalar(select(func.count()).select_from(model))
               for model in (Customer, Charge, Refund, Invoice, Subscription)}
-    assert counts == {"Customer": 2, "Charge": 2, "Refund": 1, "Invoice": 2, "Subscription": 1}
+    assert counts == {"Customer": 2, "Charge": 2, "Refund": 1, "Invoice": 1, "Subscription": 1}
 
 
 def test_no_verify_stores_without_a_call_and_detects_nothing(sandbox, worker_env, account):

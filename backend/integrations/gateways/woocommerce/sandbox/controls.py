@@ -27,11 +27,13 @@ def reset():
 
 @controls.post("/seed_orders")
 def seed_orders():
-    """{count, total, currency, email, refund_every}: paid orders of one new customer, fast."""
+    """{count, total, currency, email, refund_every, pending_every}: orders of one new customer
+    (paid, every pending_every-th awaiting payment, every refund_every-th paid one partly refunded)."""
     store = current_app.extensions[STORE_KEY]
     data = request.get_json(silent=True) or {}
     try:
         count, every = int(data.get("count", 1)), int(data.get("refund_every", 0))
+        unpaid_every = int(data.get("pending_every", 0))
     except (TypeError, ValueError):
         raise WooError(400, "rest_invalid_param", "count and refund_every must be integers") from None
     if not 1 <= count <= 1_000_000:
@@ -40,10 +42,12 @@ def seed_orders():
         customer = store.create_customer({"email": data.get("email", "bench@example.com"),
                                           "first_name": "Bench", "last_name": "Buyer"})
         for index in range(count):
+            pending = bool(unpaid_every) and index % unpaid_every == 1
             order = store.create_order({"customer_id": customer["id"], "total": str(data.get("total", "10.00")),
+                                        "status": "pending" if pending else "processing",
                                         "currency": data.get("currency", "USD"),
                                         "line_items": [{"name": "Widget", "total": str(data.get("total", "10.00"))}]})
-            if every and index % every == 0:
+            if every and index % every == 0 and not pending:
                 store.create_refund(order["id"], {"amount": "1.00", "reason": "bench"})
         store.outbox = []
     return reply({"customer_id": customer["id"], "orders": count}, 201)
