@@ -16,6 +16,7 @@ _ADAPTERS: dict[str, str] = {
     "braintree": "backend.integrations.gateways.braintree.adapter:BraintreeAdapter",
     "recurly": "backend.integrations.gateways.recurly.adapter:RecurlyAdapter",
     "woocommerce": "backend.integrations.gateways.woocommerce.adapter:WooCommerceAdapter",
+    "paypal": "backend.integrations.gateways.paypal.adapter:PayPalAdapter",
 }
 _loaded: dict[str, type] = {}
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from .base import GatewayHarness, SignedWebhook
 from .braintree_harness import BraintreeHarness
+from .paypal_harness import PayPalHarness
 from .recurly_harness import RecurlyHarness
 from .stripe_harness import StripeHarness
 from .woocommerce_harness import WooCommerceHarness
 
 HARNESSES: dict[str, type[GatewayHarness]] = {
     harness.name: harness for harness in (StripeHarness, BraintreeHarness, RecurlyHarness,
-                                      WooCommerceHarness)
+                                      WooCommerceHarness, PayPalHarness)
 }
 
 __all__ = ["HARNESSES", "GatewayHarness", "SignedWebhook"]

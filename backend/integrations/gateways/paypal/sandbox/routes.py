@@ -91,7 +91,7 @@ def capture_authorization(auth_id):
     data = body()
     s = store()
     with s.lock:
-        return reply(render.capture(s, s.capture_authorization(auth_id, data.get("amount")), base()), 201)
+        return reply(render.capture(s, s.capture_authorization(auth_id, data.get("amount"), data.get("final_capture") is True), base()), 201)
 
 
 @bp.post("/v2/payments/authorizations/<auth_id>/void")

@@ -176,21 +176,24 @@ class Store:
         self.outbox.append(("PAYMENT.CAPTURE.COMPLETED", "capture", {"id": capture["id"]}))
         return capture
 
-    def capture_authorization(self, auth_id: str, amount: dict | None) -> dict:
+    def capture_authorization(self, auth_id: str, amount: dict | None, final: bool = False) -> dict:
         auth = self.authorization(auth_id)
         if auth["status"] == "VOIDED":
             raise unprocessable("AUTHORIZATION_VOIDED", "A voided authorization cannot be captured.")
-        if auth["status"] in ("CAPTURED", "PARTIALLY_CAPTURED"):
+        if auth["status"] == "CAPTURED":
             raise unprocessable("AUTHORIZATION_ALREADY_CAPTURED", "Authorization has already been captured.")
-        value = auth["value"]
+        captured = sum((self.captures[c]["value"] for c in self.orders[auth["order_id"]]["captures"]
+                        if self.captures[c]["authorization_id"] == auth_id), Decimal(0))
+        value = auth["value"] - captured
         if amount is not None:
             value, currency = money(amount)
             if currency != auth["currency"]:
                 raise unprocessable("CURRENCY_MISMATCH", "capture currency must match the authorization")
-            if value > auth["value"]:
-                raise unprocessable("MAX_CAPTURE_AMOUNT_EXCEEDED", "capture exceeds the authorized amount")
+            if value > auth["value"] - captured:
+                raise unprocessable("MAX_CAPTURE_AMOUNT_EXCEEDED", "capture exceeds the authorized amount left")
         capture = self._capture(self.orders[auth["order_id"]], value, authorization=auth_id)
-        auth["status"] = "CAPTURED" if value == auth["value"] else "PARTIALLY_CAPTURED"
+        done = final or captured + value == auth["value"]
+        auth["status"] = "CAPTURED" if done else "PARTIALLY_CAPTURED"
         auth["update_time"] = capture["create_time"]
         return capture
 
@@ -198,7 +201,7 @@ class Store:
         auth = self.authorization(auth_id)
         if auth["status"] == "VOIDED":
             raise unprocessable("PREVIOUSLY_VOIDED", "Authorization has been previously voided.")
-        if auth["status"] != "CREATED":
+        if auth["status"] == "CAPTURED":
             raise unprocessable("PREVIOUSLY_CAPTURED", "Authorization has been previously captured.")
         auth["status"], auth["update_time"] = "VOIDED", self.now()
         self.outbox.append(("PAYMENT.AUTHORIZATION.VOIDED", "authorization", {"id": auth_id}))
