@@ -154,14 +154,14 @@ class DocumentSend(MethodView):
     @blp.response(202, SendAccepted)
     def post(self, args, document_id: int):
         """Email the document again (to the customer, or to `to`); audited."""
-        from ..documents.delivery import queue_send
+        from ..documents.delivery import customer_email, queue_send
 
         principal = current_principal()
         if not principal.can_act:
             raise ApiError(403, f"role {principal.role!r} may not send documents")
         doc = _document(document_id)
         to = normalize_email(args["to"]) if "to" in args else None
-        if to is None and not doc.customer_id and not (doc.content or {}).get("buyer", {}).get("email"):
+        if to is None and not customer_email(doc):
             raise ApiError(422, "the document's customer has no email address; pass 'to'", {"to": ["required"]})
         s = session()
         audit_append(s, account_id=doc.account_id, event="document.send_requested", actor=principal.audit_actor(),

@@ -43,7 +43,7 @@ def send_document(args: dict) -> str:
             return _finish(doc, "skipped", error=reason) if doc.send_status == "unsent" else "nothing-to-do"
         if not _claim(doc):
             return "nothing-to-do"
-    recipient = args.get("to") or _customer_email(doc)
+    recipient = args.get("to") or customer_email(doc)
     if not recipient:
         return _finish(doc, "skipped", error="the customer has no email address")
     return _send(doc, account, recipient, explicit=bool(args.get("explicit")))
@@ -66,7 +66,7 @@ def _claim(doc: Document) -> bool:
     return claimed == 1
 
 
-def _customer_email(doc: Document) -> str | None:
+def customer_email(doc: Document) -> str | None:
     customer = session().get(Customer, doc.customer_id) if doc.customer_id else None
     return (customer.email if customer else None) or doc.content.get("buyer", {}).get("email") or None
 

@@ -66,7 +66,10 @@ def _enqueue_pending(session: Session) -> None:
     from .tasks import issue_document
 
     for key in events:
-        jobs.enqueue(issue_document, list(key), job_id=issue_job_id(*key))
+        try:
+            jobs.enqueue(issue_document, list(key), job_id=issue_job_id(*key))
+        except Exception:  # noqa: BLE001 - the caller's data is committed; the next upsert queues it again
+            log.exception("could not queue the %s of %s %s", *key)
 
 
 def issue_job_id(kind: str, connection_id: int, external_id: str) -> str:

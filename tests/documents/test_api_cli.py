@@ -80,6 +80,10 @@ def test_bad_input_and_other_tenants_get_clear_4xx(app, connection, client, auth
         auth_headers, **{"Content-Type": "application/json"}))
     assert 400 <= resp.status_code < 500
     assert client.get("/api/v1/documents/shared/garbage").status_code == 403
+    write(connection, customer("cus_3", email=None), charge("ch_3", customer_id="cus_3"))
+    no_email = issue_document(["receipt", connection.id, "ch_3"])
+    resp = client.post(f"/api/v1/documents/{no_email}/send", json={}, headers=auth_headers)
+    assert resp.status_code == 422 and "no email address" in resp.get_json()["message"]
 
 
 def test_send_queues_an_audited_email_to_another_address(app, connection, client, auth_headers, worker_env):
