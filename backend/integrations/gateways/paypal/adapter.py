@@ -18,7 +18,7 @@ from typing import Callable, ClassVar, Mapping
 
 from backend.money import normalize_currency, to_decimal_string
 
-from ..contract import Capability, ConnectOption, GatewayConfig, Operation, fetch_refetched
+from ..contract import Capability, ConnectOption, GatewayConfig, Operation
 from ..errors import GatewayNotFound, GatewayRejected, Unsupported
 from ..records import (
     BillingRecord, ChargeRecord, ChargeStatus, CustomerRecord, GatewayEvent, InvoiceLineRecord, InvoiceRecord,
@@ -337,4 +337,23 @@ class PayPalAdapter:
                                       api_base=self.config.api_base, fetch=self.client.certificate, verify=verify)
 
     def hydrate_event(self, event: GatewayEvent) -> tuple[BillingRecord, ...]:
-        return fetch_refetched(self, event)
+        """The named objects fetched now, each preceded by its payer (PayPal has no customer events)."""
+        records: list[BillingRecord] = []
+        for kind, external_id in event.refetch:
+            try:
+                records += self._with_payer(kind, external_id)
+            except GatewayNotFound:
+                continue
+        return tuple(records)
+
+    def _with_payer(self, kind: ObjectKind, external_id: str) -> list:
+        if kind is ObjectKind.CHARGE:
+            charge, order = self._charge(paypal_id(external_id, "payment"))
+            return [c for c in (mappers.customer_from_order(order),) if c] + [charge]
+        if kind is ObjectKind.SUBSCRIPTION:
+            sub = self.client.subscription(paypal_id(external_id, "subscription"))
+            return [c for c in (mappers.customer_from_subscriber(sub),) if c] + [mappers.subscription_record(sub)]
+        if kind is ObjectKind.INVOICE:
+            invoice = self.client.invoice(paypal_id(external_id, "invoice"))
+            return [c for c in (mappers.customer_from_invoice(invoice),) if c] + [mappers.invoice_record(invoice)]
+        return [self.fetch(kind, external_id)]

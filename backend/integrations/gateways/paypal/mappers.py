@@ -214,6 +214,18 @@ def customer_from_payer(info: dict) -> CustomerRecord | None:
                           metadata={"paypal_payer_id": info["account_id"]} if info.get("account_id") else {})
 
 
+def customer_from_order(order: dict) -> CustomerRecord | None:
+    payer = order.get("payer") or {}
+    return customer_from_payer({"email_address": payer.get("email_address"), "payer_name": payer.get("name"),
+                                "account_id": payer.get("payer_id")})
+
+
+def customer_from_subscriber(sub: dict) -> CustomerRecord | None:
+    subscriber = sub.get("subscriber") or {}
+    return customer_from_payer({"email_address": subscriber.get("email_address"), "payer_name": subscriber.get("name"),
+                                "account_id": subscriber.get("payer_id")})
+
+
 def customer_from_invoice(invoice: dict) -> CustomerRecord | None:
     billing = ((invoice.get("primary_recipients") or [{}])[0].get("billing_info") or {})
     email = email_key(billing.get("email_address"))
