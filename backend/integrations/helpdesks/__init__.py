@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 _HOSTS: dict[str, str] = {
     "zendesk": "backend.integrations.helpdesks.zendesk.host:ZendeskHost",
     "helpscout": "backend.integrations.helpdesks.helpscout.host:HelpScoutHost",
+    "intercom": "backend.integrations.helpdesks.intercom.host:IntercomHost",
 }
 _loaded_hosts: dict[str, "HelpdeskHost"] = {}
 # The API client class by kind, for code written before the host contract (tests, scripts).

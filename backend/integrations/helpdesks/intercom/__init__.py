@@ -1,0 +1,1 @@
+"""Intercom: Canvas Kit inbox app (Initialize/Submit), OAuth, REST API notes, loopback emulator."""
