@@ -68,21 +68,28 @@ def currency_of(obj: dict) -> str:
     return normalize_currency(obj.get("currency") or "")
 
 
-def guest_id(email: str) -> str:
-    return GUEST_PREFIX + (normalize_email(email) or email.strip().lower())
+def guest_id(email: str | None) -> str | None:
+    """"guest:<normalized email>", or None for a billing email that is not one (or too long to key)."""
+    normalized = normalize_email(email)
+    if normalized is None or len(GUEST_PREFIX + normalized) > 255:
+        return None
+    return GUEST_PREFIX + normalized
 
 
 def customer_ref(obj: dict) -> str | None:
     """Registered customers by id; guest checkouts by their billing email."""
     if int(obj.get("customer_id") or 0):
         return str(obj["customer_id"])
-    email = (obj.get("billing") or {}).get("email")
-    return guest_id(email) if email else None
+    return guest_id((obj.get("billing") or {}).get("email"))
+
+
+def clip(value, limit: int) -> str | None:
+    """Free text a shop may make as long as it likes, cut to what the mirror's column holds."""
+    return str(value)[:limit] if value not in (None, "") else None
 
 
 def _name(obj: dict) -> str | None:
-    name = " ".join(p for p in (obj.get("first_name"), obj.get("last_name")) if p)
-    return name or None
+    return clip(" ".join(str(p) for p in (obj.get("first_name"), obj.get("last_name")) if p), 200)
 
 
 def customer_record(c: dict) -> CustomerRecord:
@@ -94,10 +101,10 @@ def customer_record(c: dict) -> CustomerRecord:
 
 def guest_record(order: dict) -> CustomerRecord | None:
     billing = order.get("billing") or {}
-    email = billing.get("email")
-    if int(order.get("customer_id") or 0) or not email:
+    email, external_id = billing.get("email"), guest_id(billing.get("email"))
+    if int(order.get("customer_id") or 0) or external_id is None:
         return None
-    return CustomerRecord(external_id=guest_id(email), email=email, name=_name(billing), emails=(email,),
+    return CustomerRecord(external_id=external_id, email=email, name=_name(billing), emails=(email,),
                           created_at=created(order), currency=currency_of(order), metadata={"guest": True})
 
 
@@ -131,7 +138,7 @@ def invoice_record(order: dict) -> InvoiceRecord:
                   for li in order.get("line_items") or ())
     return InvoiceRecord(
         external_id=str(order["id"]), customer_external_id=customer_ref(order), status=status, raw_status=raw,
-        currency=currency, number=str(order.get("number") or order["id"]), subtotal=total - tax, tax=tax,
+        currency=currency, number=clip(order.get("number") or order["id"], 64), subtotal=total - tax, tax=tax,
         total=total, amount_paid=paid, amount_due=total - paid if status is InvoiceStatus.OPEN else 0,
         created_at=created(order), charge_external_id=str(order["id"]), lines=lines)
 
@@ -144,7 +151,7 @@ def refund_record(refund: dict, *, order_id: str, currency: str) -> RefundRecord
     return RefundRecord(external_id=str(refund["id"]), charge_external_id=order_id,
                         amount=minor(refund.get("amount"), currency), currency=currency,
                         status=RefundStatus.SUCCEEDED, raw_status="refunded" if refund.get("refunded_payment")
-                        else "recorded", reason=refund.get("reason") or None, created_at=created(refund),
+                        else "recorded", reason=clip(refund.get("reason"), 200), created_at=created(refund),
                         metadata=metadata)
 
 
@@ -158,8 +165,8 @@ def subscription_record(sub: dict) -> SubscriptionRecord:
     line = (sub.get("line_items") or [{}])[0]
     return SubscriptionRecord(
         external_id=str(sub["id"]), customer_external_id=customer_ref(sub), status=status, raw_status=raw,
-        plan_name=line.get("name"), price_external_id=str(line["product_id"]) if line.get("product_id") else None,
-        amount=minor(sub.get("total"), currency), currency=currency, interval=sub.get("billing_period"),
+        plan_name=clip(line.get("name"), 200), price_external_id=str(line["product_id"]) if line.get("product_id") else None,
+        amount=minor(sub.get("total"), currency), currency=currency, interval=clip(sub.get("billing_period"), 16),
         current_period_end=utc(sub.get("end_date_gmt") if ending else sub.get("next_payment_date_gmt")),
         cancel_at_period_end=ending, canceled_at=utc(sub.get("cancelled_date_gmt")), trial_end=trial_end,
         created_at=created(sub))

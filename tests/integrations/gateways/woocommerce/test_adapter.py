@@ -239,3 +239,16 @@ def test_only_client_py_imports_the_sdk():
                 importers.append(path.relative_to(REPO).as_posix())
     assert importers == ["backend/integrations/gateways/woocommerce/client.py"]
     assert mappers.GUEST_PREFIX == "guest:"
+
+
+def test_shop_free_text_is_cut_to_the_mirror_and_odd_guest_emails_key_nothing():
+    order = {"id": 7, "status": "processing", "currency": "USD", "total": "5.00", "customer_id": 0,
+             "billing": {"email": "not-an-email", "first_name": "A" * 300}, "line_items": []}
+    assert mappers.customer_ref(order) is None and mappers.guest_record(order) is None
+    long_guest = dict(order, billing={"email": "x" * 250 + "@example.com"})
+    assert mappers.customer_ref(long_guest) is None
+    refund = mappers.refund_record({"id": 9, "amount": "1.00", "reason": "r" * 450}, order_id="7", currency="USD")
+    assert len(refund.reason) == 200
+    sub = mappers.subscription_record({"id": 3, "status": "active", "currency": "USD", "total": "1.00",
+                                       "customer_id": 2, "line_items": [{"name": "P" * 300}]})
+    assert len(sub.plan_name) == 200
