@@ -35,6 +35,7 @@ class IntercomAdmin:
     name: str | None
     active: bool = True
     owner: bool = False
+    workspace_id: str | None = None  # /me only: the workspace the token is for (app.id_code)
 
 
 class IntercomHelpdesk:
@@ -164,8 +165,10 @@ def _message(response: requests.Response) -> str:
 def _admin_from(data: dict, *, owner: bool = False) -> IntercomAdmin:
     if data.get("type") != "admin" or data.get("id") in (None, ""):
         raise HelpdeskError("Intercom answered something that is not a teammate")
+    app = data.get("app") if isinstance(data.get("app"), dict) else {}
     return IntercomAdmin(id=str(data["id"]), email=data.get("email"), name=data.get("name"),
-                         active=not data.get("deactivated", False), owner=owner)
+                         active=not data.get("deactivated", False), owner=owner,
+                         workspace_id=str(app["id_code"]) if app.get("id_code") else None)
 
 
 def _number(value: Any) -> float:

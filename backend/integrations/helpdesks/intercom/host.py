@@ -134,11 +134,15 @@ class IntercomHost:
                           api_base=api_base)
 
     def exchange_code(self, *, start: OAuthStart, code: str, redirect_uri: str) -> dict:
-        """The token, plus the consenting teammate's id (notes are posted as them)."""
+        """The token, plus the consenting teammate's id (notes are posted as them); refused when the
+        token is for another workspace than the one the sign-in named (/me's app.id_code)."""
         credentials = exchange_code(client=_oauth_client(), code=code, redirect_uri=redirect_uri,
                                     api_base=start.api_base)
         me = IntercomHelpdesk(HelpdeskConfig(installation_id=0, external_id=start.external_id,
                                              credentials=credentials, api_base=start.api_base)).me()
+        if start.external_id and me.workspace_id != start.external_id:
+            raise HelpdeskError(f"this Intercom sign-in is for workspace {me.workspace_id!r}, not "
+                                f"{start.external_id!r}")
         return {**credentials, "admin_id": me.id}
 
     def refresh_credentials(self, config: HelpdeskConfig) -> dict:

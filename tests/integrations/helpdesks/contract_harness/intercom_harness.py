@@ -49,7 +49,7 @@ class IntercomHarness(HostHarness):
 
     # --- arranging ------------------------------------------------------------------------------
     def install(self, session: Session, account: Account) -> HelpdeskInstallation:
-        owner = self.emulator.add_admin(email="owner@contract.test", name="Olga Owner")
+        owner = self.emulator.add_admin(email="owner@contract.test", name="Olga Owner", workspace_id=WORKSPACE)
         return install_for_account(session, account, self.emulator, client_secret=CLIENT_SECRET,
                                    workspace_id=WORKSPACE, admin_intercom_id=owner)
 
@@ -57,7 +57,7 @@ class IntercomHarness(HostHarness):
         return {"workspace_id": "ws-by-hand", "client_secret": "by-hand-client-secret", "api_base": self.emulator.url}
 
     def add_agent(self, *, email: str, name: str, admin: bool = False) -> str:
-        return self.emulator.add_admin(email=email, name=name)
+        return self.emulator.add_admin(email=email, name=name, workspace_id=WORKSPACE)
 
     def add_ticket(self) -> str:
         return self.emulator.add_conversation(body="Contract conversation")

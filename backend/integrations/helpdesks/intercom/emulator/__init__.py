@@ -55,9 +55,9 @@ class IntercomEmulator:
         with self.state.lock:
             self.state.apps[client_id] = OAuthApp(client_id, client_secret, redirect_uri)
 
-    def add_admin(self, *, email: str, name: str) -> str:
+    def add_admin(self, *, email: str, name: str, workspace_id: str = "ws-acme") -> str:
         with self.state.lock:
-            admin = Admin(id=self.state.next_id(), email=email, name=name)
+            admin = Admin(id=self.state.next_id(), email=email, name=name, workspace_id=workspace_id)
             self.state.admins[admin.id] = admin
             return admin.id
 

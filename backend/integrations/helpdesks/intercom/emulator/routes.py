@@ -118,7 +118,7 @@ def me():
         admin, error = _caller(state)
         if error:
             return error
-        return jsonify(admin_json(admin) | {"app": {"type": "app", "id_code": "emu-workspace", "name": "Emulator",
+        return jsonify(admin_json(admin) | {"app": {"type": "app", "id_code": admin.workspace_id, "name": "Emulator",
                                                      "region": "US", "timezone": "UTC"}})
 
 

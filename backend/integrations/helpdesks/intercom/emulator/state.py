@@ -18,6 +18,7 @@ class Admin:
     id: str
     email: str
     name: str
+    workspace_id: str = "ws-acme"
     active: bool = True
 
 
