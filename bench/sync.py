@@ -1,12 +1,14 @@
 """Backfill throughput: 100,000 charges from the Stripe sandbox (its own process) into PostgreSQL;
 with --gateway woocommerce, 100,000 orders from the WooCommerce sandbox (every 20th awaiting payment,
-so also an open invoice; every 10th partly refunded), mirrored as charges, invoices and refunds.
+so also an open invoice; every 10th partly refunded), mirrored as charges, invoices and refunds;
+with --gateway paypal, 100,000 captures spread over 300 days (every 10th partly refunded), read
+through transaction search in 31-day windows, each payment's order fetched once.
 
 Reports objects/s and the syncing process's resident memory as the count grows (it must stay
 flat: the sync streams page by page), checks that every charge landed, and reports the CPU time
 the sync process, the sandbox and the PostgreSQL backend spent per 1,000 objects (the figure to
 compare on a shared machine, where wall time depends on the neighbours).
-Run: .venv/bin/python bench/sync.py [--charges N] [--gateway stripe|woocommerce]
+Run: .venv/bin/python bench/sync.py [--charges N] [--gateway stripe|woocommerce|paypal]
 """
 from __future__ import annotations
 
@@ -63,8 +65,10 @@ def _post(url: str, body: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--charges", type=int, default=100_000)
-    parser.add_argument("--gateway", choices=("stripe", "woocommerce"), default="stripe")
+    parser.add_argument("--gateway", choices=("stripe", "woocommerce", "paypal"), default="stripe")
     args = parser.parse_args()
+    if args.gateway == "paypal":
+        return bench_paypal(args.charges)
     if args.gateway == "woocommerce":
         return bench_woocommerce(args.charges)
     port = free_port()
@@ -113,6 +117,32 @@ def bench_woocommerce(orders: int) -> None:
                                  "--consumer-secret", WC_SECRET, "--webhook-secret", "wc-bench-secret",
                                  "--api-base", url, env=env)
             run_sync(env, int(conn_id), orders, sandbox.pid)
+    finally:
+        sandbox.terminate()
+
+
+PP_ID, PP_SECRET = "bench-client-id-0123456789", "bench-client-secret-0123456789"
+
+
+def bench_paypal(captures: int) -> None:
+    """The PayPal sandbox in its own process; the adapter reads it through paypal-server-sdk."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    sandbox = start_process([sys.executable, "-m", "backend.integrations.gateways.paypal.sandbox",
+                             "--port", str(port), "--client-id", PP_ID, "--client-secret", PP_SECRET],
+                            env=bench_env("sqlite://"), ready_url=f"{url}/_sandbox/health")
+    try:
+        t0 = time.perf_counter()
+        _post(f"{url}/_sandbox/seed_captures", {"count": captures, "value": f"{AMOUNT / 100:.2f}",
+                                                "refund_every": 10, "days": 300})
+        print(f"seeded {captures:,} captures in the sandbox in {time.perf_counter() - t0:.1f}s")
+        with scratch_database() as db_url:
+            env = bench_env(db_url)
+            chargedesk("db", "upgrade", env=env)
+            chargedesk("account", "create", "Bench", "--slug", "bench", env=env)
+            conn_id = chargedesk("connect", "paypal", "bench", "--client-id", PP_ID, "--client-secret", PP_SECRET,
+                                 "--webhook-id", "WH-BENCH", "--api-base", url, env=env)
+            run_sync(env, int(conn_id), captures, sandbox.pid)
     finally:
         sandbox.terminate()
 

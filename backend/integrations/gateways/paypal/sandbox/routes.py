@@ -1,6 +1,8 @@
 """PayPal REST routes: orders v2, payments v2, billing subscriptions v1, invoicing v2, reporting v1."""
 from __future__ import annotations
 
+import bisect
+
 from flask import Blueprint, current_app, request
 
 from . import render
@@ -190,7 +192,9 @@ def search_transactions():
     code = request.args.get("transaction_type")
     s = store()
     with s.lock:
-        found = [t for t in sorted(s.transactions, key=lambda t: t["time"]) if start <= t["time"] <= end and (code is None or t["code"] == code)]
+        window = s.transactions[bisect.bisect_left(s.transactions, start, key=lambda t: t["time"]):
+                                bisect.bisect_right(s.transactions, end, key=lambda t: t["time"])]
+        found = [t for t in window if code is None or t["code"] == code]
         chunk, total, pages = paged(found, page, size)
         return reply({"transaction_details": [render.transaction(s, t) for t in chunk],
                       "account_number": "SANDBOXMERCHANT", "start_date": request.args["start_date"],

@@ -1,6 +1,7 @@
 """The PayPal sandbox's state and rules (amounts kept as Decimal strings, never floats)."""
 from __future__ import annotations
 
+import bisect
 import itertools
 import secrets
 import threading
@@ -251,9 +252,9 @@ class Store:
 
     def _transaction(self, code: str, txn_id: str, order: dict, value: Decimal, status: str,
                      moment: datetime) -> None:
-        self.transactions.append({"code": code, "id": txn_id, "order_id": order["id"], "value": value,
+        bisect.insort(self.transactions, {"code": code, "id": txn_id, "order_id": order["id"], "value": value,
                                   "currency": order["currency"], "status": status, "time": moment,
-                                  "payer": order["payer"]})
+                                  "payer": order["payer"]}, key=lambda t: t["time"])
 
     # --- subscriptions --------------------------------------------------------------------------
     def create_plan(self, name: str, value: str, currency: str) -> dict:
