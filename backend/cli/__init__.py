@@ -1,18 +1,26 @@
 """The `chargedesk` command. Every error is one line on stderr and a non-zero exit."""
 from __future__ import annotations
 
+import logging
+import os
 import sys
+import zipfile
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from ..config import ConfigError
 from .common import CommandError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show library INFO logs (Alembic's migration steps) and tracebacks of unexpected errors.")
+def cli(verbose: bool) -> None:
     """ChargeDesk: billing support between payment gateways and helpdesks."""
+    if verbose:
+        os.environ["CHARGEDESK_CLI_VERBOSE"] = "1"
+    logging.getLogger("alembic").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def _register() -> None:
@@ -44,6 +52,29 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _database_problem(exc: DBAPIError) -> str:
+    """A missing table means a database that was never migrated: say what to run."""
+    reason = _first_line(exc.orig)
+    if "no such table" in reason or (" does not exist" in reason and reason.startswith("relation ")):
+        return f"the database has no ChargeDesk schema yet ({reason}); run `chargedesk db upgrade`"
+    return f"cannot use the database: {reason}"
+
+
+def _fail_unexpected(exc: Exception) -> None:
+    from redis.exceptions import RedisError
+
+    if isinstance(exc, RedisError):
+        _fail(f"cannot use Redis at CHARGEDESK_REDIS_URL: {_first_line(exc)}")
+    if os.environ.get("CHARGEDESK_CLI_VERBOSE"):
+        raise exc
+    _fail(f"unexpected {type(exc).__name__}: {_first_line(exc)} (run with --verbose for the traceback)")
+
+
 def main(argv: list[str] | None = None) -> None:
     _register()
     try:
@@ -62,8 +93,14 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.format_message().replace("\n", " "), exc.exit_code)
     except (CommandError, ConfigError) as exc:
         _fail(str(exc))
-    except OperationalError as exc:
-        _fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
+    except (OperationalError, ProgrammingError) as exc:
+        _fail(_database_problem(exc))
+    except DBAPIError as exc:
+        _fail(f"the database refused: {_first_line(exc.orig)}")
+    except zipfile.BadZipFile as exc:
+        _fail(f"not a zip file ({exc})")
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last resort keeps the one-line promise
+        _fail_unexpected(exc)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -7,8 +7,23 @@ from .. import create_app, jobs
 from .common import app_from_env
 
 
+def _check_bind(ctx, param, value: str) -> str:
+    """HOST:PORT with a port 0-65535 (or gunicorn's unix:PATH / fd://N), refused before start-up."""
+    if value.startswith(("unix:", "fd://")):
+        return value
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        host, port = value, "8000"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise click.BadParameter(f"{value!r}: the port must be a number from 0 to 65535 (HOST:PORT)")
+    if not host.strip("[]"):
+        raise click.BadParameter(f"{value!r}: give a host, e.g. 127.0.0.1:{port} or 0.0.0.0:{port}")
+    return value
+
+
 @click.command("serve")
-@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, callback=_check_bind,
+              help="HOST:PORT to listen on (or unix:PATH).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--access-log/--no-access-log", default=False)
@@ -16,7 +31,7 @@ def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
     """Serve the app with gunicorn (production)."""
     from ..serving import AddressInUse, serve as run_gunicorn
 
-    create_app()  # validate configuration here, so a bad setting is one line, not a worker crash
+    app_from_env()  # validate configuration here, so a bad setting is one line, not a worker crash
     try:
         run_gunicorn(create_app, bind=bind, workers=workers, threads=threads, access_log=access_log)
     except AddressInUse as exc:
