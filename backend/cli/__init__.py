@@ -24,9 +24,9 @@ def cli(verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import accounts, database, keys, run
+    from . import accounts, database, keys, lists, run
 
-    for module in (run, database, accounts, keys):
+    for module in (run, database, accounts, keys, lists):
         module.register(cli)
     for extra in _extra_command_modules():
         extra.register(cli)

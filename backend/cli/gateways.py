@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 
 from .. import jobs
 from ..connections import ConnectionError_, create_connection
@@ -89,6 +90,9 @@ def sync(connection_id: int, background: bool) -> None:
         if session().get(GatewayConnection, connection_id) is None:
             raise CommandError(f"no gateway connection {connection_id}")
         if background:
+            if current_app.config["SETTINGS"].embedded_jobs:
+                raise CommandError("background jobs need CHARGEDESK_REDIS_URL (and a `chargedesk worker`); "
+                                   "run without --background to sync here")
             click.echo(f"queued job {jobs.enqueue(sync_connection, connection_id)}")
             return
         counts: dict[str, int] = {}

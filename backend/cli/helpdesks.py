@@ -20,6 +20,7 @@ from ..integrations.helpdesks import helpdesk_host, helpdesk_names
 from ..integrations.helpdesks.host import HostSetupError, InstallOption, NewInstallation
 from ..models import Account, HelpdeskInstallation
 from .common import CommandError, app_from_env, find_account, print_new_id
+from .lists import json_option, print_rows
 
 MAX_FILE_BYTES = 64 * 1024
 CLI_ACTOR = {"kind": "cli", "name": "chargedesk helpdesk add"}
@@ -128,18 +129,17 @@ def add_group() -> None:
 
 @helpdesk_group.command("list")
 @click.argument("account")
-def list_installations(account: str) -> None:
+@json_option
+def list_installations(account: str, as_json: bool) -> None:
     """The helpdesk installations of ACCOUNT (id or slug): id, kind, external id, status, API access."""
     with app_from_env().app_context():
         acct = find_account(account)
         rows = session().scalars(select(HelpdeskInstallation).where(HelpdeskInstallation.account_id == acct.id)
                                  .order_by(HelpdeskInstallation.id)).all()
-        if not rows:
-            click.echo(f"no helpdesk installations in {acct.slug}")
-            return
-        for row in rows:
-            api = "oauth" if row.kind in helpdesk_names() and helpdesk_host(row.kind).has_api_access(row) else "no-api"
-            click.echo(f"{row.id}\t{row.kind}\t{row.external_id}\t{row.status}\t{api}")
+        print_rows(({"id": row.id, "kind": row.kind, "external_id": row.external_id, "status": row.status,
+                     "api": "oauth" if row.kind in helpdesk_names() and helpdesk_host(row.kind).has_api_access(row)
+                     else "no-api"} for row in rows),
+                   as_json=as_json, empty=f"no helpdesk installations in {acct.slug}")
 
 
 def register(cli: click.Group) -> None:
