@@ -11,18 +11,19 @@ import logging
 from flask import Response, jsonify, request
 
 from backend.actions.base import ActionRejected
+from backend import db
 from backend.auth.principal import Principal
-from backend.auth.sidebar_tokens import SidebarClaims, agent_params, agent_statement, principal_from_row
-from backend.db import session, transaction
+from backend.db import session
 from backend.emails import normalize_email
-from backend.integrations.helpdesks import HelpdeskError, helpdesk_host
-from backend.integrations.helpdesks.agents import ProvisioningRefused, Source, agent_for_sidebar
+from backend.integrations.helpdesks import HelpdeskError
+from backend.integrations.helpdesks.agents import ProvisioningRefused
 from backend.integrations.helpdesks.host import HostClaims, HostVerificationError
-from backend.models import ActionRun, HelpdeskInstallation
+from backend.integrations.helpdesks.intercom.host import unverified_field, verify_canvas_body
+from backend.models import ActionRun
 from backend.sidebar import ContextQuery, build_context
 from backend.sidebar.context import CustomerNotFound
 
-from . import actions, canvas
+from . import actions, canvas, lookup
 from .pending import pending_from, seal, unseal
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,8 @@ STALE = "This screen is out of date. Start again from the customer."
 class CanvasRequest:
     """One verified request: who asks, for which conversation, with what stored_data and inputs."""
 
-    def __init__(self, installation: HelpdeskInstallation, claims: HostClaims, data: dict, principal: Principal):
-        self.installation, self.claims, self.data, self.principal = installation, claims, data, principal
+    def __init__(self, installation_id: int, claims: HostClaims, data: dict, principal: Principal):
+        self.installation_id, self.claims, self.data, self.principal = installation_id, claims, data, principal
         current = data.get("current_canvas") if isinstance(data.get("current_canvas"), dict) else {}
         stored = current.get("stored_data", data.get("stored_data"))
         self.stored: dict = stored if isinstance(stored, dict) else {}
@@ -48,10 +49,10 @@ class CanvasRequest:
         self.component_id = str(data.get("component_id") or "")[:200]
 
     def seal(self, payload: dict) -> dict:
-        return seal(payload, installation_id=self.installation.id, admin_id=self.claims.external_user_id)
+        return seal(payload, installation_id=self.installation_id, admin_id=self.claims.external_user_id)
 
     def unsealed(self, name: str) -> dict | None:
-        return unseal(self.stored.get(name), installation_id=self.installation.id,
+        return unseal(self.stored.get(name), installation_id=self.installation_id,
                       admin_id=self.claims.external_user_id)
 
     @property
@@ -74,7 +75,8 @@ def message(text: str, style: str = "muted") -> Response:
 
 
 def initialize() -> Response:
-    return _handle(lambda req: _summary(req))
+    db.use_autocommit()  # reads only; a first open's provisioning writes in its own transaction
+    return _handle(_summary)
 
 
 def submit() -> Response:
@@ -86,52 +88,32 @@ def _handle(respond) -> Response:
         return Response("request body too large", status=413, mimetype="text/plain")
     body = request.get_data(cache=False)
     try:
-        claims, data = helpdesk_host(KIND).verify_canvas_request(
-            session(), body=body, signature=request.headers.get("X-Body-Signature"))
+        found = lookup.find(unverified_field(body, "workspace_id"), unverified_field(body, "admin.id"))
+        if found is None:
+            raise HostVerificationError("no Intercom installation for this workspace")
+        claims, data = verify_canvas_body(found.id, found.credentials, body=body,
+                                          signature=request.headers.get("X-Body-Signature"))
     except HostVerificationError as exc:
         log.info("intercom canvas request refused from %s: %s", request.remote_addr, exc)
-        session().rollback()
         return Response(status=401)
-    installation = session().get(HelpdeskInstallation, claims.installation_id)
-    if installation.status != "active":
+    if found.status != "active":
         return message(RECONNECT, "error")
     try:
-        principal = _principal(installation, claims)
+        principal = lookup.principal(found, claims)
     except ProvisioningRefused as exc:
         return message(exc.message, "error")
     except HelpdeskError as exc:
-        log.warning("intercom: provisioning for installation %s failed: %s", installation.id, exc.message)
+        log.warning("intercom: provisioning for installation %s failed: %s", found.id, exc.message)
         return message(RECONNECT if exc.reconnect else UNAVAILABLE if exc.retryable else
                        f"ChargeDesk could not look up your Intercom teammate: {exc.message}.", "error")
     try:
-        return respond(CanvasRequest(installation, claims, data, principal))
+        return respond(CanvasRequest(found.id, claims, data, principal))
     except ActionRejected as exc:
         session().rollback()
         return message(exc.message, "error")
     except CustomerNotFound:
         session().rollback()
         return message(STALE, "error")
-
-
-def _principal(installation: HelpdeskInstallation, claims: HostClaims) -> Principal:
-    """The linked or provisioned agent; a read-only viewer while they stay unknown."""
-    user = None
-    if claims.external_user_id:
-        with transaction() as s:
-            user = agent_for_sidebar(s, s.get(HelpdeskInstallation, installation.id), claims,
-                                     host=helpdesk_host(KIND), source=Source(via="sidebar", ip=request.remote_addr))
-            user_id = user.id if user is not None else None
-    if user is not None:
-        sidebar = SidebarClaims(account_id=installation.account_id, installation_id=installation.id,
-                                user_id=user_id, host=KIND, external_user_id=claims.external_user_id)
-        row = session().connection().execute(agent_statement(), agent_params(sidebar)).one_or_none()
-        principal = principal_from_row(sidebar, row)
-        if principal is not None:
-            return principal
-    return Principal(account_id=installation.account_id, role="viewer", kind="sidebar", user_id=None,
-                     display_name="Intercom teammate",
-                     helpdesk={"kind": KIND, "installation_id": installation.id,
-                               "external_user_id": claims.external_user_id})
 
 
 def _view(req: CanvasRequest, customer_id: int | None) -> dict | None:
@@ -143,6 +125,7 @@ def _view(req: CanvasRequest, customer_id: int | None) -> dict | None:
 
 
 def _summary(req: CanvasRequest, customer_id: int | None = None) -> Response:
+    """The first canvas (or a picked customer's)."""
     view = _view(req, customer_id)
     if view is None:
         return message(NO_EMAIL)

@@ -101,15 +101,11 @@ class IntercomHost:
         """(claims, the parsed body) of a signed Canvas Kit request; HostVerificationError otherwise.
 
         Nothing of the body is trusted before the signature matched the installation's secret."""
-        workspace_id = _unverified_workspace(body)
+        workspace_id = unverified_field(body, "workspace_id")
         installation = find_installation(session, workspace_id)
         if installation is None:
             raise HostVerificationError(f"no Intercom installation for workspace {workspace_id[:64]!r}")
-        try:
-            verify_body_signature(signing_secret(installation), body, signature)
-        except SignatureError as exc:
-            raise HostVerificationError(str(exc)) from None
-        return claims_from(installation.id, json.loads(body)), json.loads(body)
+        return verify_canvas_body(installation.id, installation.credentials, body=body, signature=signature)
 
     def sidebar_assets(self) -> SidebarAssets:
         from sidebar_apps.intercom import assets
@@ -231,27 +227,43 @@ def contact_emails(data: dict) -> tuple[str, ...]:
     return tuple(found[:MAX_EMAILS])
 
 
-def signing_secret(installation: HelpdeskInstallation) -> str:
+def verify_canvas_body(installation_id: int, credentials: Mapping | None, *, body: bytes,
+                       signature: str | None) -> tuple[HostClaims, dict]:
+    """(claims, parsed body) for an installation already found by the body's workspace id."""
+    try:
+        verify_body_signature(signing_secret(installation_id, credentials), body, signature)
+    except SignatureError as exc:
+        raise HostVerificationError(str(exc)) from None
+    data = json.loads(body)
+    return claims_from(installation_id, data), data
+
+
+def signing_secret(installation_id: int, credentials: Mapping | None) -> str:
     """The installation's own client secret (CLI installs), else our public app's (OAuth installs)."""
-    secret = str((installation.credentials or {}).get("client_secret") or "")
+    secret = str((credentials or {}).get("client_secret") or "")
     if not secret:
         client = client_config_from(_extra())
         secret = client.client_secret if client else ""
     if not secret:
-        raise HostVerificationError(f"Intercom installation {installation.id} has no client secret")
+        raise HostVerificationError(f"Intercom installation {installation_id} has no client secret")
     return secret
 
 
-def _unverified_workspace(body: bytes) -> str:
-    """The body's workspace id, only to find whose secret checks it (app_id in older API versions)."""
+def unverified_field(body: bytes, name: str) -> str:
+    """`workspace_id` (app_id in older API versions) or `admin.id` of a body not verified yet: only to
+    find whose secret checks it. HostVerificationError when the body is not a JSON object."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise HostVerificationError("the request body is not JSON") from None
     if not isinstance(data, dict):
         raise HostVerificationError("the request body is not a JSON object")
-    workspace = data.get("workspace_id") or data.get("app_id")
-    return workspace if isinstance(workspace, str) else ""
+    if name == "admin.id":
+        admin = data.get("admin")
+        value = admin.get("id") if isinstance(admin, dict) else None
+    else:
+        value = data.get("workspace_id") or data.get("app_id")
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
 
 
 def checked_workspace_id(value: str) -> str:
