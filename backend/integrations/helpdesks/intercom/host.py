@@ -198,7 +198,11 @@ class IntercomHost:
         init_app(app)
 
     def start_demo(self, app: Flask, account: Account) -> DemoHelpdesk | None:
-        return None  # the demo preview of the canvas is not built yet (see the Intercom README section)
+        from .demo import start_demo_intercom
+
+        demo = start_demo_intercom(app, account)
+        return DemoHelpdesk(label="Intercom inbox app preview (Canvas Kit canvases rendered)",
+                            preview_path=demo.preview_path, stop=demo.stop)
 
 
 # --- helpers ------------------------------------------------------------------------------------
