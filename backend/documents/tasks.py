@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import jobs
 from ..db import session
-from ..models import Account, Charge, GatewayConnection, Refund
+from ..models import Account, Charge, Document, GatewayConnection, Refund
 from .issue import CREDIT_NOTE, RECEIPT, DocumentError, issue_credit_note, issue_receipt, is_live
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,26 @@ def issue_document(key) -> int | None:
         raise DocumentError(f"charge {external_id}: its customer is not mirrored yet", retryable=True)
     issued = (issue_receipt if kind == RECEIPT else issue_credit_note)(s, row, auto_send=True)
     after_issue(issued.document.id)
+    if kind == RECEIPT:
+        _queue_waiting_refunds(row, connection)
     return issued.document.id
+
+
+def _queue_waiting_refunds(charge: Charge, connection: GatewayConnection) -> None:
+    """Refunds that arrived before their charge gave up waiting; the charge's receipt picks them up."""
+    from .hooks import issue_job_id
+    from .issue import source_key
+
+    s = session()
+    noted = select(Document.source).where(Document.account_id == charge.account_id, Document.kind == CREDIT_NOTE)
+    refunds = s.scalars(select(Refund).where(Refund.charge_id == charge.id, Refund.status == "succeeded")).all()
+    have = set(s.scalars(noted.where(Document.source.in_([source_key(r.connection_id, r.external_id)
+                                                            for r in refunds])))) if refunds else set()
+    for refund in refunds:
+        if source_key(refund.connection_id, refund.external_id) not in have and is_live(refund.gateway_created_at,
+                                                                                           connection):
+            key = (CREDIT_NOTE, refund.connection_id, refund.external_id)
+            jobs.enqueue(issue_document, list(key), job_id=issue_job_id(*key))
 
 
 def _customer_pending(charge: Charge) -> bool:

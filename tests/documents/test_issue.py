@@ -81,3 +81,16 @@ def test_refused_charges_and_custom_formats(app, connection):
     assert issue_document(["receipt", connection.id, "ch_pending"]) is None
     issue_document(["receipt", connection.id, "ch_ok"])
     assert [d.display_number for d in documents()] == ["ACME/0001"]
+
+
+def test_a_refund_that_gave_up_waiting_is_picked_up_by_its_charge_receipt(app, connection):
+    write(connection, customer(), refund("re_1", "ch_1", 2000))
+    with pytest.raises(DocumentError):
+        issue_document(["credit_note", connection.id, "re_1"])  # its last retry: the charge is still missing
+    Queue(app.config["SETTINGS"].queue_name, connection=Redis.from_url(REDIS_URL)).empty()  # that job is over
+    write(connection, charge("ch_1"))
+    assert _queued_job_ids(app) == {issue_job_id("receipt", connection.id, "ch_1")}
+    issue_document(["receipt", connection.id, "ch_1"])
+    assert issue_job_id("credit_note", connection.id, "re_1") in _queued_job_ids(app)
+    issue_document(["credit_note", connection.id, "re_1"])  # what the queued job does
+    assert [d.kind for d in documents()] == ["credit_note", "receipt"]
