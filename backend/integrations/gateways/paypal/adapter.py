@@ -14,7 +14,7 @@ coupons or store tax ids: those capabilities are missing and raise Unsupported b
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Callable, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
 from backend.money import normalize_currency, to_decimal_string
 
@@ -24,9 +24,9 @@ from ..records import (
     BillingRecord, ChargeRecord, ChargeStatus, CustomerRecord, GatewayEvent, InvoiceLineRecord, InvoiceRecord,
     ObjectKind, Page, RefundRecord, RefundResult, SubscriptionRecord, SubscriptionStatus, TaxIdRecord,
 )
-from . import mappers, webhooks
+from . import listing, mappers, webhooks
 from .client import PayPalClient
-from .paging import Cursor, first_cursor
+from .paging import Cursor
 
 PAYMENT_CODES = frozenset({"T0006", "T1300"})  # a capture from an order; an authorization
 REFUND_CODES = frozenset({"T1107"})
@@ -69,92 +69,25 @@ class PayPalAdapter:
         if not 1 <= limit <= 100:
             raise ValueError("limit must be between 1 and 100")
         position = Cursor.decode(cursor)
+        client, since = self.client, self.history_days
         if kind is ObjectKind.SUBSCRIPTION:
-            return self._numbered(position, min(limit, 20), self._subscriptions)
+            return listing.numbered(position, min(limit, 20), lambda p, n: listing.subscriptions(client, p, n))
         if kind is ObjectKind.INVOICE:
-            return self._numbered(position, limit, self._invoices)
+            return listing.numbered(position, limit, lambda p, n: listing.invoices(client, p, n))
         if kind is ObjectKind.CUSTOMER:
             if position is not None and position.phase == 1:
-                return self._numbered(position, limit, self._invoice_recipients, phase=1)
-            page = self._transactions(position, limit, PAYMENT_CODES, self._payers, then=Cursor(phase=1))
+                return listing.numbered(position, limit, lambda p, n: listing.invoice_recipients(client, p, n),
+                                        phase=1)
+            page = listing.transactions(client, position, limit, since, PAYMENT_CODES, listing.payers,
+                                        then=Cursor(phase=1))
             return Page(items=mappers.unique_customers(page.items), next_cursor=page.next_cursor)
         if kind is ObjectKind.CHARGE:
-            return self._transactions(position, limit, PAYMENT_CODES, self._charges)
+            return listing.transactions(client, position, limit, since, PAYMENT_CODES,
+                                        lambda details: listing.charges(client, details))
         if kind is ObjectKind.REFUND:
-            return self._transactions(position, limit, REFUND_CODES, self._refunds)
+            return listing.transactions(client, position, limit, since, REFUND_CODES,
+                                        lambda details: listing.refunds(client, details))
         raise Unsupported(f"PayPal has no {kind.value} objects to list")
-
-    def _transactions(self, position: Cursor | None, limit: int, codes: frozenset[str],
-                      to_records: Callable[[list[dict]], list], then: Cursor | None = None) -> Page:
-        """Transaction search, window by window, skipping empty windows within one call."""
-        position = position or first_cursor(self.history_days)
-        while True:
-            start, end = position.window()
-            answer = self.client.transactions(start=start, end=end, page=position.page, page_size=limit)
-            details = [d for d in answer.get("transaction_details") or ()
-                       if (d.get("transaction_info") or {}).get("transaction_event_code") in codes]
-            following = position.next_page() if position.page < int(answer.get("total_pages") or 1) \
-                else position.next_window()
-            items = to_records(details)
-            if items or following is None:
-                after = following or then
-                return Page(items=tuple(items), next_cursor=after.encode() if after else None)
-            position = following
-
-    def _numbered(self, position: Cursor | None, limit: int, fetch_page, phase: int = 0) -> Page:
-        position = position or Cursor(phase=phase)
-        items, total_pages = fetch_page(position.page, limit)
-        after = position.next_page() if position.page < total_pages else None
-        return Page(items=tuple(items), next_cursor=after.encode() if after else None)
-
-    def _orders(self, details: list[dict]) -> dict[str, dict]:
-        ids = dict.fromkeys((d["transaction_info"].get("paypal_reference_id") for d in details
-                             if d["transaction_info"].get("paypal_reference_id_type") == "ODR"))
-        orders = {}
-        for order_id in ids:
-            try:
-                orders[order_id] = self.client.order(order_id)
-            except GatewayNotFound:
-                continue
-        return orders
-
-    def _charges(self, details: list[dict]) -> list[ChargeRecord]:
-        """The charge each payment transaction is (a capture of an authorization is part of the latter)."""
-        orders, records = self._orders(details), []
-        for detail in details:
-            info = detail["transaction_info"]
-            order = orders.get(info.get("paypal_reference_id"))
-            match = [c for c in mappers.charges_of_order(order) if c.external_id == info["transaction_id"]] \
-                if order else []
-            records += match
-        return records
-
-    def _refunds(self, details: list[dict]) -> list[RefundRecord]:
-        orders, records = self._orders(details), []
-        for detail in details:
-            info = detail["transaction_info"]
-            order = orders.get(info.get("paypal_reference_id"))
-            if order:
-                records += [r for r in mappers.refunds_of_order(order) if r.external_id == info["transaction_id"]]
-        return records
-
-    @staticmethod
-    def _payers(details: list[dict]) -> list[CustomerRecord]:
-        return [c for c in (mappers.customer_from_payer(d.get("payer_info") or {}) for d in details) if c]
-
-    def _subscriptions(self, page: int, size: int) -> tuple[list, int]:
-        answer = self.client.subscriptions(page=page, page_size=size)
-        return ([mappers.subscription_record(s) for s in answer.get("subscriptions") or ()],
-                int(answer.get("total_pages") or 1))
-
-    def _invoices(self, page: int, size: int) -> tuple[list, int]:
-        answer = self.client.invoices(page=page, page_size=size)
-        return [mappers.invoice_record(i) for i in answer.get("items") or ()], int(answer.get("total_pages") or 1)
-
-    def _invoice_recipients(self, page: int, size: int) -> tuple[list, int]:
-        answer = self.client.invoices(page=page, page_size=size)
-        found = mappers.unique_customers(mappers.customer_from_invoice(i) for i in answer.get("items") or ())
-        return list(found), int(answer.get("total_pages") or 1)
 
     def fetch(self, kind: ObjectKind, external_id: str) -> BillingRecord:
         kind = ObjectKind(kind)
