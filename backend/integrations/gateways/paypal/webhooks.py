@@ -39,7 +39,8 @@ SANDBOX_CA_PATH = "/v1/notifications/certs/ca"  # the loopback sandbox's test ro
 LIVE_NAME, SANDBOX_NAME = "messageverificationcerts.paypal.com", "messageverificationcerts.sandbox.paypal.com"
 HEADERS = ("PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME", "PAYPAL-TRANSMISSION-SIG", "PAYPAL-CERT-URL")
 Fetch = Callable[[str], bytes]
-_keys: OrderedDict[str, tuple[rsa.RSAPublicKey, datetime]] = OrderedDict()
+REFETCH_AFTER = timedelta(minutes=5)  # a failing cached key is refetched at most this often (forgeries)
+_keys: OrderedDict[str, tuple[rsa.RSAPublicKey, datetime, datetime]] = OrderedDict()
 _keys_lock = threading.Lock()
 
 
@@ -77,13 +78,14 @@ def _roots(api_base: str | None, fetch: Fetch, sandbox: bool) -> list[x509.Certi
         return x509.load_pem_x509_certificates(bundle.read())
 
 
-def public_key(cert_url: str, *, api_base: str | None, fetch: Fetch) -> rsa.RSAPublicKey:
+def public_key(cert_url: str, *, api_base: str | None, fetch: Fetch, cached_ok: bool = True) -> rsa.RSAPublicKey:
     """The verified leaf key for `cert_url`, from the cache or fetched and chain-checked now."""
     name = cert_host_name(cert_url, api_base)
     now = datetime.now(timezone.utc)
     with _keys_lock:
         cached = _keys.get(cert_url)
-        if cached and cached[1] > now:
+        fresh = cached is not None and cached[1] > now
+        if fresh and (cached_ok or now - cached[2] < REFETCH_AFTER):
             return cached[0]
     try:
         chain = x509.load_pem_x509_certificates(fetch(cert_url))
@@ -96,7 +98,7 @@ def public_key(cert_url: str, *, api_base: str | None, fetch: Fetch) -> rsa.RSAP
     if not isinstance(key, rsa.RSAPublicKey):
         raise WebhookVerificationError("PayPal webhook certificate does not hold an RSA key")
     with _keys_lock:
-        _keys[cert_url] = (key, chain[0].not_valid_after_utc)
+        _keys[cert_url] = (key, chain[0].not_valid_after_utc, now)
         while len(_keys) > 32:
             _keys.popitem(last=False)
     return key
@@ -123,12 +125,15 @@ def verify_signature(headers: Mapping[str, str], body: bytes, *, webhook_id: str
         raise WebhookVerificationError("PayPal webhook transmission time is too far from now (stale or replayed)")
     message = (f"{values['PAYPAL-TRANSMISSION-ID']}|{values['PAYPAL-TRANSMISSION-TIME']}|{webhook_id}|"
                f"{zlib.crc32(body) & 0xFFFFFFFF}").encode()
-    key = public_key(values["PAYPAL-CERT-URL"], api_base=api_base, fetch=fetch)
-    try:
-        key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
-        raise WebhookVerificationError("PayPal webhook signature does not match (wrong webhook id, or the body "
-                                       "was changed)") from None
+    for cached_ok in (True, False):  # a failing cached key is refetched (a replaced certificate), rate-limited
+        key = public_key(values["PAYPAL-CERT-URL"], api_base=api_base, fetch=fetch, cached_ok=cached_ok)
+        try:
+            key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+            return
+        except InvalidSignature:
+            continue
+    raise WebhookVerificationError("PayPal webhook signature does not match (wrong webhook id, or the body "
+                                   "was changed)")
 
 
 def parse_webhook(headers: Mapping[str, str], body: bytes, *, webhook_id: str | None, api_base: str | None,

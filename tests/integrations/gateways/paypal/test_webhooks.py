@@ -118,8 +118,30 @@ def test_the_certificate_is_fetched_once_and_cached(sandbox, adapter):
     for _ in range(3):
         headers, body = delivery(sandbox, capture)
         build_adapter("paypal", sandbox.gateway_config()).parse_webhook(headers=headers, body=body)
+    forged_headers, forged_body = delivery(sandbox, capture, webhook_id="WH-OTHER")
+    for _ in range(3):  # forgeries do not make us refetch the certificate each time
+        with pytest.raises(WebhookVerificationError):
+            adapter.parse_webhook(headers=forged_headers, body=forged_body)
     fetches = [r for r in sandbox.requests if r["path"].startswith("/v1/notifications/certs/")]
     assert len(fetches) <= 2  # the chain and its root at most once for this sandbox's URL
+
+
+def test_a_replaced_certificate_at_the_same_url_is_refetched(sandbox, adapter, monkeypatch):
+    from backend.integrations.gateways.paypal.sandbox import PayPalSandbox
+
+    monkeypatch.setattr(webhooks, "REFETCH_AFTER", timedelta(0))  # normally at most every 5 minutes
+
+    capture = sandbox.add_capture("ada@example.com", "20.00")
+    headers, body = delivery(sandbox, capture)
+    adapter.parse_webhook(headers=headers, body=body)  # caches this sandbox's key under its URL
+    replacement = PayPalSandbox()
+    sandbox.keys = replacement.keys  # same URL, new certificate (as after a rotation)
+    sandbox.app.extensions["paypal_sandbox_keys"] = replacement.keys
+    headers, body = delivery(sandbox, capture)
+    assert adapter.parse_webhook(headers=headers, body=body).event_id == json.loads(body)["id"]
+    headers, body = delivery(sandbox, capture, webhook_id="WH-OTHER")
+    with pytest.raises(WebhookVerificationError, match="does not match"):
+        adapter.parse_webhook(headers=headers, body=body)
 
 
 def test_stale_deliveries_are_refused_but_stored_ones_parse(sandbox, adapter):
