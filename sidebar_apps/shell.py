@@ -24,7 +24,8 @@ def render_shell(*, host: str, token: str, agent: dict, location: str) -> Respon
     """HTML of the sidebar for `host`, carrying the short-lived sidebar token (no cookies)."""
     assets = host_assets(host)
     config = {"host": host, "token": token, "location": location if location in LOCATIONS else "ticket_sidebar",
-              "agent": {"name": str(agent.get("name") or ""), "role": str(agent.get("role") or "")},
+              "agent": {"name": str(agent.get("name") or ""), "role": str(agent.get("role") or ""),
+                        "linked": agent.get("linked", True) is not False},
               "api_base": "/api/v1"}
     scripts = ([assets.sdk_url()] + [url_for("sidebar_shell.static", filename=name) for name in APP_SCRIPTS]
                + [assets.host_script_url()])

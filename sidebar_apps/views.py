@@ -1,8 +1,9 @@
 """GET/POST /sidebar/<kind>: the one view that opens the sidebar for any registered helpdesk host.
 
 Verify the host's signature (the host's own scheme) -> the agent (provisioned through the host's
-API on first open, or refused while unlinked) -> a short-lived sidebar token in the page -> the
-shell. No cookies: the page is a cross-site iframe, so it carries its token instead. Every refusal
+API on first open) -> a short-lived sidebar token in the page -> the shell. A helpdesk user we
+cannot link (no API access) gets a read-only token: the billing summary, no actions, until an
+admin links them. No cookies: the page is a cross-site iframe, so it carries its token instead. Every refusal
 is a small page that echoes nothing from the request.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, render_template_string, request
 
-from backend.auth.sidebar_tokens import SidebarClaims, mint_sidebar_token
+from backend.auth.sidebar_tokens import VIEWER_ROLE, SidebarClaims, mint_sidebar_token
 from backend.db import session, transaction
 from backend.integrations.helpdesks import HelpdeskError, helpdesk_host, helpdesk_names
 from backend.integrations.helpdesks.agents import ProvisioningRefused, Source, agent_for_sidebar
@@ -23,6 +24,7 @@ from .shell import render_shell
 log = logging.getLogger(__name__)
 bp = Blueprint("helpdesk_sidebar", __name__)
 MAX_LOAD_BYTES = 64 * 1024
+READ_ONLY_AGENT = {"name": "", "role": VIEWER_ROLE, "linked": False}
 PAGE = """<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content="width=device-width">
 <title>ChargeDesk</title><style>body{font:14px/1.4 system-ui,sans-serif;margin:12px;color:#2f3941}
 h1{font-size:15px;margin:0 0 6px}p{margin:0;color:#68737d}</style>
@@ -65,14 +67,10 @@ def open_sidebar(kind: str) -> Response:
         return page(exc.status, "ChargeDesk is not available to you", exc.message)
     except HelpdeskError as exc:
         return _helpdesk_failure(host, installation, exc)
-    if user is None:
-        return page(403, "Your user is not linked to ChargeDesk yet",
-                    f"ChargeDesk cannot look up {host.label} users for this account. Ask an account admin to "
-                    f"link your {host.label} user, or to connect {host.label} in ChargeDesk's admin page.")
     token = mint_sidebar_token(SidebarClaims(
-        account_id=installation.account_id, installation_id=installation.id, user_id=user.id,
-        host=kind, external_user_id=claims.external_user_id))
-    agent = {"name": user.name or user.email, "role": user.role}
+        account_id=installation.account_id, installation_id=installation.id,
+        user_id=user.id if user is not None else None, host=kind, external_user_id=claims.external_user_id))
+    agent = (READ_ONLY_AGENT if user is None else {"name": user.name or user.email, "role": user.role})
     response = render_shell(host=kind, token=token, agent=agent, location=claims.location)
     response.headers.setdefault("Cache-Control", "no-store")
     return response

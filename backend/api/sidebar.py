@@ -1,6 +1,8 @@
 """Billing context for sidebars: GET the view model for a ticket's requester, remember manual links."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import orjson
 from flask import Response, request
 from flask.views import MethodView
@@ -9,7 +11,10 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.engine import Engine
 
 from .. import db
-from ..auth.sidebar_tokens import SidebarClaims, agent_params, principal_from_row, read_sidebar_token
+from ..auth.sidebar_tokens import (
+    SidebarClaims, agent_params, principal_from_row, read_sidebar_token, viewer_params, viewer_principal,
+    viewer_principal_in_session, viewer_statement,
+)
 from ..db import session, transaction
 from ..emails import normalize_email
 from ..sidebar import ContextQuery, LinkError, build_context, remember_link
@@ -72,7 +77,7 @@ class SidebarContext(MethodView):
             if claims is not None and db.engine().dialect.name == "postgresql":
                 view = context_in_one_round_trip(db.engine(), claims, request.args)
             else:
-                view = _context_in_session()
+                view = _context_in_session(claims)
         except CustomerNotFound as exc:
             raise ApiError(404, str(exc), {"customer_id": ["Unknown customer."]}) from None
         return Response(orjson.dumps(view), mimetype="application/json")
@@ -87,7 +92,10 @@ def context_in_one_round_trip(engine: Engine, claims: SidebarClaims, args) -> di
     query = context_query(args)
     with db.raw_autocommit(engine) as raw:
         reader = PgReader(raw, engine.dialect)
-        if len(query.emails) == 1 and query.customer_id is None:
+        if claims.read_only:
+            principal = _viewer(raw, engine, claims)
+            rows = reader.fetch(first_reads(claims.account_id, query, prebuilt=True)) if principal else {}
+        elif len(query.emails) == 1 and query.customer_id is None:
             principal, rows = _opening(reader, claims, query)
         else:
             rows = reader.fetch({"agent": agent_params(claims)} | first_reads(claims.account_id, query, prebuilt=True))
@@ -95,6 +103,18 @@ def context_in_one_round_trip(engine: Engine, claims: SidebarClaims, args) -> di
         if principal is None:
             raise ApiError(401, INVALID_TOKEN)
         return assemble(reader, principal, query, rows, as_json=True)
+
+
+def _viewer(raw, engine: Engine, claims: SidebarClaims):
+    """The read-only principal of a viewer token (its own small read: unlinked agents are rare)."""
+    sql, defaults = _compiled_viewer_statement(engine.dialect)
+    return viewer_principal(claims, raw.execute(sql, {**defaults, **viewer_params(claims)}).fetchone())
+
+
+@lru_cache(maxsize=2)
+def _compiled_viewer_statement(dialect) -> tuple[str, dict]:
+    compiled = viewer_statement().compile(dialect=dialect)
+    return compiled.string, dict(compiled.params)
 
 
 def _opening(reader: PgReader, claims: SidebarClaims, query: ContextQuery):
@@ -107,10 +127,16 @@ def _opening(reader: PgReader, claims: SidebarClaims, query: ContextQuery):
     return principal, {"account": rows[:1], "matches_one": [row for row in rows if row.id is not None]}
 
 
-def _context_in_session() -> dict:
-    """API keys, and SQLite (the demo): the usual authentication, reads in an autocommit session."""
+def _context_in_session(claims: SidebarClaims | None) -> dict:
+    """API keys, and SQLite (the demo): the usual authentication (a read-only token: its own
+    check), reads in an autocommit session."""
     db.use_autocommit()
-    principal = authenticate()
+    if claims is not None and claims.read_only:
+        principal = viewer_principal_in_session(session(), claims)
+        if principal is None:
+            raise ApiError(401, INVALID_TOKEN)
+    else:
+        principal = authenticate()
     return build_context(session(), principal, context_query(request.args), as_json=True)
 
 

@@ -158,8 +158,14 @@
       h('button.cd-link', {type: 'button', text: 'Back to ' + app.requesterEmail(), onclick: function () { app.search(null); }})]);
   }
 
+  /* A helpdesk user nobody has linked yet reads billing only (backend.auth.sidebar_tokens). */
+  function readOnlyNotice(app) {
+    if (!app.config.agent || app.config.agent.linked !== false) { return null; }
+    return h('p.cd-readonly.cd-muted', {role: 'note', text: 'Ask an admin to link your account to take actions.'});
+  }
+
   CD.render = function (app, view) {
-    var parts = [app.flashNode(), searching(app)];
+    var parts = [readOnlyNotice(app), app.flashNode(), searching(app)];
     if (view.customer && !app.choosing) { parts.push(customer(app, view)); }
     else if (view.matches.length) { parts.push(chooser(app, view)); }
     else { parts.push(empty(app, view)); }

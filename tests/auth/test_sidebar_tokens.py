@@ -85,3 +85,21 @@ def test_minting_stamps_the_installation_s_current_key(ctx, account):
                            external_user_id="zd-1")
     assert read_sidebar_token(mint_sidebar_token(claims)).key == stamp
     assert stamp.version == 1 and stamp.changed_by_user_id == 5
+
+
+VIEWER = SidebarClaims(account_id=7, installation_id=3, user_id=None, host="helpscout", external_user_id="hs-9")
+
+
+def test_a_read_only_token_has_no_user_and_expires_like_the_others(app_ctx, monkeypatch):
+    token = mint_sidebar_token(VIEWER)
+    claims = read_sidebar_token(token)
+    assert claims == VIEWER and claims.read_only and not read_sidebar_token(mint_sidebar_token(CLAIMS)).read_only
+    later = time.time() + sidebar_tokens.MAX_AGE_SECONDS + 5
+    monkeypatch.setattr(sidebar_tokens.time, "time", lambda: later)
+    assert read_sidebar_token(token) is None
+
+
+def test_a_token_whose_user_is_not_a_number_is_refused(app_ctx):
+    token = sidebar_tokens.TOKEN_PREFIX + sidebar_tokens._serializer().dumps(
+        {"a": 7, "i": 3, "u": "11", "h": "zendesk", "x": "zd-1"})
+    assert read_sidebar_token(token) is None

@@ -3,7 +3,9 @@
 An agent is linked by an AgentIdentity (installation, helpdesk user id). An agent we do not know
 yet is looked up through the host's API when the installation has OAuth tokens: an existing user
 with that email is reused, otherwise one is created (helpdesk admins as "admin", others as
-"agent"). Without API access nothing is guessed: the agent stays unlinked until an admin links them.
+"agent"). Without API access nothing is guessed: the agent stays unlinked, and sees the billing
+summary read-only (a sidebar token without a user, backend.auth.sidebar_tokens) until an admin
+links them.
 """
 from __future__ import annotations
 

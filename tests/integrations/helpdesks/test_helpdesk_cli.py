@@ -106,11 +106,17 @@ def test_unknown_kind_and_empty_list_are_clear(cli_env):
     assert empty.returncode == 0 and "no helpdesk installations" in empty.stdout
 
 
-def test_installation_without_oauth_opens_for_linked_agents_and_refuses_unknown_ones(cli_env, app_key, client,
-                                                                                    account):
-    """No tokens, so an unknown agent cannot be looked up: refused without a token until linked."""
+def test_installation_without_oauth_opens_for_linked_agents_and_read_only_for_unknown_ones(cli_env, app_key, client,
+                                                                                          account):
+    """No tokens, so an unknown agent cannot be looked up: a read-only sidebar until linked."""
+    import re
+
+    from backend.auth.sidebar_tokens import read_sidebar_token
     from backend.db import session, transaction
     from backend.models import AgentIdentity, User
+
+    def token_in(html: str):
+        return read_sidebar_token(re.search(r"sbt\.[A-Za-z0-9_\-\.]+", html).group(0))
 
     assert add_zendesk(cli_env, app_key).returncode == 0
     (installation,) = installations()
@@ -120,7 +126,7 @@ def test_installation_without_oauth_opens_for_linked_agents_and_refuses_unknown_
         return client.post("/sidebar/zendesk", data={"token": sign_claims(claims, app_key["private"])})
 
     stranger = load("9001")
-    assert stranger.status_code == 403 and "not linked" in stranger.text and "sbt." not in stranger.text
+    assert stranger.status_code == 200 and token_in(stranger.text).read_only
     assert session().scalars(select(AgentIdentity)).all() == []
 
     owner = session().scalars(select(User).where(User.role == "owner")).one()
@@ -128,7 +134,7 @@ def test_installation_without_oauth_opens_for_linked_agents_and_refuses_unknown_
         s.add(AgentIdentity(account_id=account.id, user_id=owner.id, installation_id=installation.id,
                             external_user_id="9001"))
     linked = load("9001")
-    assert linked.status_code == 200 and "sbt." in linked.text
+    assert linked.status_code == 200 and token_in(linked.text).user_id == owner.id
 
 
 def test_credentials_column_holds_no_plain_text(cli_env, app_key):

@@ -73,3 +73,29 @@ def test_the_sdk_copy_is_served(client, installation):
         assert "ALLOWED_ORIGINS" in response.text  # the SDK's own code, unchanged
     else:
         assert "HelpScoutAppSDKMissing" in response.text
+
+
+def test_an_unknown_user_without_oauth_tokens_gets_a_read_only_sidebar(client, installation, configured, account):
+    from backend.db import transaction
+    from backend.models import HelpdeskInstallation
+
+    stranger = configured.add_user(email="sam@acme.test", first_name="Sam", last_name="New")
+    with transaction() as s:
+        inst = s.get(HelpdeskInstallation, installation.id)
+        inst.credentials = {k: v for k, v in inst.credentials.items() if k not in ("access_token", "refresh_token")}
+    users_before = session().scalar(select(func.count()).select_from(User))
+    response = open_app(client, signed_app_query(APP_SECRET_KEY, [("conversation-id", "7"),
+                                                                  ("user-id", str(stranger.id))]))
+    assert response.status_code == 200, response.text
+    assert '"linked": false' in response.text
+    token = re.search(r"sbt\.[A-Za-z0-9_\-\.]+", response.text).group(0)
+    claims = read_sidebar_token(token)
+    assert claims.read_only and (claims.account_id, claims.installation_id, claims.host, claims.external_user_id) == (
+        account.id, installation.id, "helpscout", str(stranger.id))
+    assert session().scalar(select(func.count()).select_from(User)) == users_before
+    headers = {"Authorization": f"Bearer {token}"}
+    context = client.get("/api/v1/sidebar/context?email=someone@example.com", headers=headers)
+    assert context.status_code == 200 and context.get_json()["agent"] == {
+        "name": "", "role": "viewer", "can_act": False, "refund_limit": None, "refund_allowance": None}
+    refused = client.post("/api/v1/actions", json={"kind": "refund"}, headers=headers)
+    assert refused.status_code == 403 and "link your account" in refused.get_json()["message"]

@@ -5,7 +5,7 @@ import re
 
 import jwt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.auth.sidebar_tokens import read_sidebar_token
 from backend.db import session, transaction
@@ -147,3 +147,41 @@ def test_zendesk_outage_during_provisioning_is_a_503_page(client, connected, zen
     response = open_sidebar(client, sign(connected, zendesk, user_id=stranger.id))
     assert response.status_code == 503
     assert session().scalars(select(User).where(User.email == "late@acme.test")).first() is None
+
+
+def without_api_access(installation_id: int) -> None:
+    """Forget the installation's OAuth tokens (an install registered by hand, without OAuth)."""
+    with transaction() as s:
+        installation = s.get(HelpdeskInstallation, installation_id)
+        installation.credentials = {k: v for k, v in (installation.credentials or {}).items()
+                                    if k not in ("access_token", "refresh_token")}
+
+
+def test_an_unknown_agent_without_api_access_gets_a_read_only_sidebar(client, connected, zendesk, account):
+    stranger = zendesk.add_user(SUBDOMAIN, email="new@acme.test", name="New Agent", role="agent")
+    without_api_access(connected.installation.id)
+    users_before = session().scalar(select(func.count()).select_from(User))
+    calls_before = len(zendesk.request_log)
+    response = open_sidebar(client, sign(connected, zendesk, user_id=stranger.id))
+    assert response.status_code == 200, response.text
+    assert '"linked": false' in response.text and "Set-Cookie" not in response.headers
+    token = sidebar_token_of(response.text)
+    claims = read_sidebar_token(token)
+    assert claims.read_only and (claims.account_id, claims.installation_id, claims.host, claims.external_user_id) == (
+        account.id, connected.installation.id, "zendesk", str(stranger.id))
+    assert len(zendesk.request_log) == calls_before, "without OAuth tokens nothing is looked up"
+    assert session().scalar(select(func.count()).select_from(User)) == users_before
+    assert session().scalars(select(AgentIdentity).where(AgentIdentity.external_user_id == str(stranger.id))).first() is None
+    headers = {"Authorization": f"Bearer {token}"}
+    context = client.get("/api/v1/sidebar/context?email=someone@example.com", headers=headers)
+    assert context.status_code == 200 and context.get_json()["agent"]["can_act"] is False
+    refused = client.post("/api/v1/actions", json={"kind": "refund"}, headers=headers)
+    assert refused.status_code == 403 and "link your account" in refused.get_json()["message"]
+
+
+def test_a_known_agent_keeps_acting_without_api_access(client, connected, zendesk):
+    without_api_access(connected.installation.id)
+    response = open_sidebar(client, sign(connected, zendesk, user_id=connected.admin_zendesk_id))
+    assert response.status_code == 200
+    assert '"linked": true' in response.text
+    assert not read_sidebar_token(sidebar_token_of(response.text)).read_only
