@@ -18,7 +18,7 @@ from backend.emails import normalize_email
 from backend.integrations.helpdesks import HelpdeskError
 from backend.integrations.helpdesks.agents import ProvisioningRefused
 from backend.integrations.helpdesks.host import HostClaims, HostVerificationError
-from backend.integrations.helpdesks.intercom.host import unverified_field, verify_canvas_body
+from backend.integrations.helpdesks.intercom.canvas_requests import unverified_field, verify_canvas_body
 from backend.models import ActionRun
 from backend.sidebar import ContextQuery, build_context
 from backend.sidebar.context import CustomerNotFound
