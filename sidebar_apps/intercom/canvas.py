@@ -2,7 +2,8 @@
 
 Pure functions: view model (plain dicts) in, components out. The first canvas stays within
 Intercom's ~400 px guidance for the inbox (a header, a three-row table, the latest charges and the
-current subscription, a "more" button); the rest is one click away. Component ids name what a click
+current subscription, a refund button for the latest refundable charge, a "more" button); the rest,
+and every other allowed action (on the charge, subscription or invoice canvas), is one click away. Component ids name what a click
 means: `open:<type>:<id>`, `act:<kind>:<type>:<id>`, `pick:<customer id>`, `more`, `back`, `confirm`,
 `refresh`.
 Docs: https://developers.intercom.com/docs/references/canvas-kit/interactivecomponents/
@@ -72,6 +73,9 @@ def summary_components(view: dict, *, read_only: bool) -> list[dict]:
     out.append(item_list([charge_item(ch) for ch in shown]) if shown else text("No charges", "muted"))
     if subscriptions:
         out.append(item_list([subscription_item(subscriptions[0])]))
+    quick = next((ch for ch in shown if "refund" in (ch.get("actions") or ())), None)
+    if quick is not None and not read_only:  # the one-click action agents use most, on the first canvas
+        out.append(button(f"act:refund:charge:{quick['id']}", f"Refund {quick.get('amount_display')} charge"))
     hidden = len(charges) - len(shown) + max(len(subscriptions) - 1, 0) + len(open_invoices)
     if hidden > 0 or view.get("runs"):
         out.append(button("more", f"More ({hidden} more items)" if hidden else "More", "secondary"))

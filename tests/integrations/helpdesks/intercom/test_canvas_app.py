@@ -37,6 +37,7 @@ def test_initialize_shows_the_latest_billing_within_400_px(client, installation,
     assert "$20.00" in shown and "$49.00" in shown and "$7.00" not in shown  # the latest few, then "more"
     assert "Pro" in shown
     assert "more" in ids(data) and height(data) <= 400
+    assert f"act:refund:charge:{billing['small'][1]}" in ids(data)  # the latest refundable charge
     assert data["canvas"]["stored_data"]["customer_id"] == billing["customer_id"]
 
 
@@ -145,6 +146,7 @@ def test_without_api_access_an_unknown_teammate_reads_only(client, installation,
     ic = Intercom(client, "99999")
     data = ic.initialize()
     assert "Read only" in texts(data) and "$20.00" in texts(data)
+    assert not [i for i in ids(data) if i.startswith("act:")]
     charge = ic.click(f"open:charge:{billing['small'][1]}")
     assert not [i for i in ids(charge) if i.startswith("act:")]
     refused = ic.click(f"act:refund:charge:{billing['small'][1]}")
