@@ -20,9 +20,10 @@ def account_group() -> None:
 @account_group.command("create")
 @click.argument("name")
 @click.option("--slug", help="URL-safe short name; derived from NAME by default.")
-@click.option("--currency", default="USD", show_default=True, help="Default currency (refund limits, reports).")
+@click.option("--currency", default="USD", show_default=True, help="Default currency, an ISO 4217 code (refund limits, reports).")
 def account_create(name: str, slug: str | None, currency: str) -> None:
     """Create an account; prints its id last."""
+    _check_iso_currency(currency)
     with app_from_env().app_context():
         try:
             with transaction() as s:
@@ -31,6 +32,14 @@ def account_create(name: str, slug: str | None, currency: str) -> None:
             raise CommandError(str(exc)) from None
         click.echo(f"created account {account.slug}")
         print_new_id(account.id)
+
+
+def _check_iso_currency(currency: str) -> None:
+    """ISO 4217 codes only (Babel's list), so a typo such as 'USS' is not stored as a currency."""
+    from babel.numbers import list_currencies
+
+    if currency.strip().upper() not in list_currencies():
+        raise CommandError(f"invalid currency {currency!r}: not an ISO 4217 code (e.g. USD, EUR, JPY)")
 
 
 @click.group("user")

@@ -12,6 +12,7 @@ from ..db import session, transaction
 from ..integrations.gateways import adapter_class, gateway_names
 from ..models import GatewayConnection
 from .common import CommandError, app_from_env, find_account, print_new_id
+from .secret_input import SecretOption
 
 
 class ConnectGroup(click.Group):
@@ -28,35 +29,63 @@ class ConnectGroup(click.Group):
 
 def _connect_command(kind: str) -> click.Command:
     cls = adapter_class(kind)
-    params = [click.Argument(["account"])]
+    params: list[click.Parameter] = [click.Argument(["account"])]
+    secrets = [SecretOption(o.name, kind, o.help, required=o.required) for o in cls.connect_options if o.secret]
+    secrets.append(SecretOption("webhook_secret", kind, "Webhook signing secret; repeat during a rotation.",
+                                required=cls.webhook_secret_required, multiple=True))
     for option in cls.connect_options:
-        params.append(click.Option([f"--{option.name.replace('_', '-')}", option.name],
-                                   required=option.required, help=option.help))
+        if not option.secret:
+            params.append(click.Option([f"--{option.name.replace('_', '-')}", option.name],
+                                       required=option.required, help=option.help))
+    for secret in secrets:
+        params += secret.params()
     params += [
-        click.Option(["--webhook-secret", "webhook_secrets"], multiple=True,
-                     required=cls.webhook_secret_required,
-                     help="Webhook signing secret; repeat during a rotation."),
         click.Option(["--api-base"], help="Base URL of the API (a sandbox on loopback, a region)."),
         click.Option(["--name"], help="A label for this connection."),
         click.Option(["--verify/--no-verify"], default=True, help="Check the credentials with one read call."),
     ]
 
-    def callback(account, webhook_secrets, api_base, name, verify, **credentials):
+    def callback(account, api_base, name, verify, **given):
+        resolved = {secret.name: secret.resolve(given) for secret in secrets}
+        webhook_secrets = resolved.pop("webhook_secret")
+        credentials = {**given, **resolved}
         with app_from_env().app_context():
             acct = find_account(account)
             try:
                 with transaction() as s:
                     conn = create_connection(s, acct, kind=kind, credentials=credentials,
-                                             webhook_secrets=list(webhook_secrets), api_base=api_base,
+                                             webhook_secrets=webhook_secrets, api_base=api_base,
                                              name=name, verify=verify)
                     if verify:
                         conn.settings = {**(conn.settings or {}), **_detected_settings(conn)}
             except ConnectionError_ as exc:
                 raise CommandError(str(exc)) from None
-            click.echo(f"connected {kind} to {acct.slug}; webhooks: POST /webhooks/{kind}/{conn.id}")
+            path = f"/webhooks/{kind}/{conn.id}"
+            click.echo(f"connected {kind} to {acct.slug}; webhooks: POST {path}")
+            click.echo(f"webhook URL to give {kind}: {current_app.config['SETTINGS'].base_url}{path}")
+            _warn_about(conn, cls, webhook_secrets)
             print_new_id(conn.id)
 
     return click.Command(kind, params=params, callback=callback, help=f"Connect a {kind} account to ACCOUNT.")
+
+
+def _warn_about(conn: GatewayConnection, cls, webhook_secrets: list[str]) -> None:
+    """Warnings on stderr: webhooks that cannot be verified, the same gateway account twice."""
+    if not webhook_secrets and not getattr(cls, "webhooks_signed_without_secret", False):
+        click.echo(f"warning: no webhook secret given: {conn.kind} webhook deliveries to this connection "
+                   "cannot be verified and will be refused", err=True)
+    for other in _same_gateway_account(conn):
+        click.echo(f"warning: this {conn.kind} account is already connected (connection {other.id} of account "
+                   f"{other.account_id}); both will mirror the same data", err=True)
+
+
+def _same_gateway_account(conn: GatewayConnection) -> list[GatewayConnection]:
+    """Other connections of the same kind and API base with the same credentials."""
+    from sqlalchemy import select
+
+    others = session().scalars(select(GatewayConnection).where(
+        GatewayConnection.kind == conn.kind, GatewayConnection.id != conn.id)).all()
+    return [o for o in others if o.api_base == conn.api_base and o.credentials == conn.credentials]
 
 
 def _detected_settings(conn: GatewayConnection) -> dict:

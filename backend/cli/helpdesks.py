@@ -21,6 +21,7 @@ from ..integrations.helpdesks.host import HostSetupError, InstallOption, NewInst
 from ..models import Account, HelpdeskInstallation
 from .common import CommandError, app_from_env, find_account, print_new_id
 from .lists import json_option, print_rows
+from .secret_input import SecretOption
 
 MAX_FILE_BYTES = 64 * 1024
 CLI_ACTOR = {"kind": "cli", "name": "chargedesk helpdesk add"}
@@ -45,11 +46,16 @@ class AddGroup(click.Group):
 def _add_command(kind: str) -> click.Command:
     host = helpdesk_host(kind)
     params: list[click.Parameter] = [click.Argument(["account"])]
+    secrets = [SecretOption(o.name, kind, o.help, required=o.required) for o in host.install_options if _secret(o)]
     for option in host.install_options:
-        params.append(click.Option([f"--{option.name.replace('_', '-')}", option.name], required=option.required,
-                                   metavar="PATH" if option.from_file else None, help=option.help))
+        if not _secret(option):
+            params.append(click.Option([f"--{option.name.replace('_', '-')}", option.name], required=option.required,
+                                       metavar="PATH" if option.from_file else None, help=option.help))
+    for secret in secrets:
+        params += secret.params()
 
     def callback(account: str, **given: str | None) -> None:
+        given.update({secret.name: secret.resolve(given) for secret in secrets})
         options = _read_options(host.install_options, given)
         with app_from_env().app_context():
             try:
@@ -65,6 +71,11 @@ def _add_command(kind: str) -> click.Command:
     return click.Command(kind, params=params, callback=callback,
                          help=f"Register a {host.label} installation of ACCOUNT (id or slug); prints the URLs "
                               "to paste into it, then the installation id last.")
+
+
+def _secret(option: InstallOption) -> bool:
+    """Secrets take the uniform --X / --X - / --X-file / CHARGEDESK_<KIND>_<X> input (secret_input)."""
+    return not option.from_file and getattr(option, "secret", "secret" in option.name)
 
 
 def _read_options(declared: tuple[InstallOption, ...], given: dict[str, str | None]) -> dict[str, str]:
