@@ -55,6 +55,9 @@ class PayPalAdapter:
         ConnectOption("client_secret", "REST app secret"),
         ConnectOption("webhook_id", "The id of the app's webhook (signed into every delivery; needed to verify "
                       "them)", secret=False, required=False),
+        ConnectOption("webhook_verification", "offline (default: RSA signature checked here with PayPal's "
+                      "certificate) or api (PayPal's verify-webhook-signature call per delivery)",
+                      secret=False, required=False),
     )
     webhook_secret_required: ClassVar[bool] = False  # PayPal signs with its certificate, not a shared secret
 
@@ -62,6 +65,9 @@ class PayPalAdapter:
         self.config = config
         self.client = PayPalClient(config)
         self.history_days = int(config.settings.get("history_days", 365))
+        self.verification = config.credentials.get("webhook_verification") or "offline"
+        if self.verification not in ("offline", "api"):
+            raise ValueError("--webhook-verification must be offline or api")
 
     # --- reading -------------------------------------------------------------------------------
     def list_page(self, kind: ObjectKind, *, cursor: str | None, limit: int = 100) -> Page:
@@ -267,7 +273,8 @@ class PayPalAdapter:
     def parse_webhook(self, *, headers: Mapping[str, str], body: bytes, verify: bool = True) -> GatewayEvent:
         """Verify the SHA256withRSA signature offline (certificate fetched once, cached) and map the event."""
         return webhooks.parse_webhook(headers, body, webhook_id=self.config.credentials.get("webhook_id"),
-                                      api_base=self.config.api_base, fetch=self.client.certificate, verify=verify)
+                                      api_base=self.config.api_base, fetch=self.client.certificate, verify=verify,
+                                      ask=self.client.verify_webhook_signature if self.verification == "api" else None)
 
     def hydrate_event(self, event: GatewayEvent) -> tuple[BillingRecord, ...]:
         """The named objects fetched now, each preceded by its payer (PayPal has no customer events)."""

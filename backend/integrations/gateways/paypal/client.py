@@ -216,6 +216,11 @@ class PayPalClient:
         self._rest("POST", f"/v2/invoicing/invoices/{_segment(invoice_id)}/remind",
                    body={"send_to_recipient": True}, request_id=request_id)
 
+    def verify_webhook_signature(self, body: dict) -> bool:
+        """https://developer.paypal.com/docs/api/webhooks/v1/#verify-webhook-signature_post"""
+        answer = self._rest("POST", "/v1/notifications/verify-webhook-signature", body=body)
+        return isinstance(answer, dict) and answer.get("verification_status") == "SUCCESS"
+
     def certificate(self, url: str) -> bytes:
         """The PEM chain at a PAYPAL-CERT-URL (the caller has checked the URL)."""
         try:

@@ -136,9 +136,47 @@ def verify_signature(headers: Mapping[str, str], body: bytes, *, webhook_id: str
                                    "was changed)")
 
 
+def verify_with_api(headers: Mapping[str, str], body: bytes, *, webhook_id: str | None,
+                    ask: Callable[[dict], bool]) -> None:
+    """The per-connection alternative: PayPal's verify-webhook-signature API (it re-serialises the
+    parsed event, so it fails for bodies whose JSON does not round-trip byte for byte)."""
+    values = {name: (_header(headers, name) or "").strip() for name in HEADERS}
+    if not all(values.values()) or not webhook_id:
+        raise WebhookVerificationError("PayPal webhook lacks its transmission headers, or no webhook id is stored")
+    _check_time(values["PAYPAL-TRANSMISSION-TIME"])
+    try:
+        event = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise WebhookVerificationError("PayPal webhook body is not JSON", code="malformed_body") from None
+    request = {"auth_algo": (_header(headers, "PAYPAL-AUTH-ALGO") or "SHA256withRSA").strip(),
+               "cert_url": values["PAYPAL-CERT-URL"], "transmission_id": values["PAYPAL-TRANSMISSION-ID"],
+               "transmission_sig": values["PAYPAL-TRANSMISSION-SIG"],
+               "transmission_time": values["PAYPAL-TRANSMISSION-TIME"], "webhook_id": webhook_id,
+               "webhook_event": event}
+    try:
+        verified = ask(request)
+    except GatewayError as exc:
+        raise WebhookVerificationError(f"PayPal could not verify the webhook: {exc.message[:200]}") from None
+    if not verified:
+        raise WebhookVerificationError("PayPal says the webhook signature does not match (verification FAILURE)")
+
+
+def _check_time(raw: str, now: datetime | None = None) -> None:
+    try:
+        sent = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise WebhookVerificationError("PayPal webhook transmission time is malformed") from None
+    sent = sent if sent.tzinfo else sent.replace(tzinfo=timezone.utc)
+    if abs((now or datetime.now(timezone.utc)) - sent) > TOLERANCE:
+        raise WebhookVerificationError("PayPal webhook transmission time is too far from now (stale or replayed)")
+
+
 def parse_webhook(headers: Mapping[str, str], body: bytes, *, webhook_id: str | None, api_base: str | None,
-                  fetch: Fetch, verify: bool = True) -> GatewayEvent:
-    if verify:
+                  fetch: Fetch, verify: bool = True, ask: Callable[[dict], bool] | None = None) -> GatewayEvent:
+    """Verify (offline, or with PayPal's API when `ask` is given) and map the event."""
+    if verify and ask is not None:
+        verify_with_api(headers, body, webhook_id=webhook_id, ask=ask)
+    elif verify:
         verify_signature(headers, body, webhook_id=webhook_id, api_base=api_base, fetch=fetch)
     try:
         payload = json.loads(body)

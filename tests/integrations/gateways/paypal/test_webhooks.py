@@ -144,6 +144,24 @@ def test_a_replaced_certificate_at_the_same_url_is_refetched(sandbox, adapter, m
         adapter.parse_webhook(headers=headers, body=body)
 
 
+def test_the_verify_api_option_asks_paypal_instead_of_fetching_the_certificate(sandbox):
+    capture = sandbox.add_capture("ada@example.com", "20.00")
+    creds = dict(sandbox.credentials(), webhook_verification="api")
+    adapter = build_adapter("paypal", sandbox.gateway_config(credentials=creds))
+    adapter.fetch(ObjectKind.CHARGE, capture)  # a valid token first (the reset revoked earlier ones)
+    seen = len(sandbox.requests)
+    headers, body = delivery(sandbox, capture)
+    assert adapter.parse_webhook(headers=headers, body=body).event_id == json.loads(body)["id"]
+    headers, body = delivery(sandbox, capture, webhook_id="WH-OTHER")
+    with pytest.raises(WebhookVerificationError, match="FAILURE"):
+        adapter.parse_webhook(headers=headers, body=body)
+    paths = [r["path"] for r in sandbox.requests[seen:]]
+    assert paths == ["/v1/notifications/verify-webhook-signature"] * 2
+    assert not any(p.startswith("/v1/notifications/certs/") for p in paths)
+    with pytest.raises(ValueError, match="offline or api"):
+        build_adapter("paypal", sandbox.gateway_config(credentials=dict(creds, webhook_verification="maybe")))
+
+
 def test_stale_deliveries_are_refused_but_stored_ones_parse(sandbox, adapter):
     capture = sandbox.add_capture("ada@example.com", "20.00")
     old = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -214,3 +214,33 @@ def certificate_authority():
     """Not PayPal's: the sandbox's own root, trusted only for connections whose api_base is here."""
     return current_app.response_class(current_app.extensions["paypal_sandbox_keys"].ca_pem,
                                       content_type="application/x-pem-file")
+
+
+@bp.post("/v1/notifications/verify-webhook-signature")
+def verify_webhook_signature():
+    """Checks a delivery as PayPal does: the event re-serialised, signed by this sandbox's key."""
+    import base64
+    import binascii
+    import json
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from .signing import signed_message
+
+    data = body()
+    fields = ("auth_algo", "cert_url", "transmission_id", "transmission_sig", "transmission_time", "webhook_id")
+    missing = [f for f in (*fields, "webhook_event") if not data.get(f)]
+    if missing:
+        raise invalid("MISSING_REQUIRED_PARAMETER", f"{', '.join(missing)} required")
+    keys = current_app.extensions["paypal_sandbox_keys"]
+    event = json.dumps(json.loads(request.get_data())["webhook_event"]).encode()  # no Decimal round trip
+    message = signed_message(data["transmission_id"], data["transmission_time"], data["webhook_id"], event)
+    try:
+        keys.key.public_key().verify(base64.b64decode(data["transmission_sig"], validate=True), message,
+                                     padding.PKCS1v15(), hashes.SHA256())
+        status = "SUCCESS" if data["auth_algo"] == "SHA256withRSA" else "FAILURE"
+    except (InvalidSignature, binascii.Error, ValueError):
+        status = "FAILURE"
+    return reply({"verification_status": status})
