@@ -28,7 +28,7 @@ def run_demo(*, host: str, port: int, keep: bool) -> None:
     server.app = app
     with app.app_context():
         schema.upgrade(db.engine())
-        seeded = seed_demo(app)
+        seeded = seed_demo(app, keep=keep)
     app.config["HOME_LINKS"] = seeded.links
     click.echo(f"ChargeDesk demo running at {base_url}/")
     click.echo(f"  demo account: {seeded.account_slug}   API key: {seeded.api_key}")

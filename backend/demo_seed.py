@@ -1,4 +1,5 @@
-"""Demo data: an account with people and keys, and gateway sandboxes holding billing history."""
+"""Demo data: an account with people and keys, gateway sandboxes holding billing history, and a
+previewable installation in every registered helpdesk that has a demo."""
 from __future__ import annotations
 
 import logging
@@ -7,17 +8,20 @@ from importlib import import_module
 from typing import Callable
 
 from flask import Flask
+from sqlalchemy import delete, select
 
 from .accounts import add_user, create_account
 from .auth.api_keys import create_api_key
-from .db import transaction
+from .db import session, transaction
 from .demo_data import DEMO_CUSTOMERS, DemoSandbox
-from .demo_zendesk import start_demo_zendesk
 from .integrations.gateways import gateway_names
-from .models import GatewayConnection
+from .integrations.helpdesks import helpdesk_host, helpdesk_names
+from .models import Account, Base, GatewayConnection, HelpdeskInstallation, InboundWebhook
+from .models.base import MirrorMixin
 from .sync.backfill import sync_connection_now
 
 log = logging.getLogger(__name__)
+DEMO_SLUG = "demo"
 
 
 @dataclass
@@ -33,13 +37,16 @@ class SeededDemo:
             stop()
 
 
-def seed_demo(app: Flask) -> SeededDemo:
+def seed_demo(app: Flask, *, keep: bool = False) -> SeededDemo:
+    """A fresh demo, or with `keep` the previous one's account, people, audit log and action history
+    again, connected to freshly started sandboxes and helpdesk emulators (they live in memory)."""
+    account = _previous_account() if keep else None
+    if account is None:
+        account = _create_account()
+    else:
+        _forget_previous_run(account)
     with transaction() as s:
-        account = create_account(s, name="Demo Company", slug="demo")
-        add_user(s, account, email="owner@demo.example", role="owner", name="Olivia Owner")
-        add_user(s, account, email="agent@demo.example", role="agent", name="Alex Agent", refund_limit_minor=5000)
-        add_user(s, account, email="viewer@demo.example", role="viewer", name="Val Viewer")
-        _key_row, api_key = create_api_key(s, account, "demo")
+        _key_row, api_key = create_api_key(s, s.get(Account, account.id), "demo")
     seeded = SeededDemo(account_slug=account.slug, api_key=api_key, sample_email=DEMO_CUSTOMERS[0].email)
     base_url = app.config["SETTINGS"].base_url
     for sandbox in _start_sandboxes():
@@ -47,10 +54,38 @@ def seed_demo(app: Flask) -> SeededDemo:
         connection_id = _connect(account.id, sandbox)
         sandbox.register_webhook(f"{base_url}/webhooks/{sandbox.kind}/{connection_id}")
         sync_connection_now(connection_id)
-    helpdesk = start_demo_zendesk(app, account)
-    seeded.stoppers.append(helpdesk.stop)
-    seeded.links.append(("Zendesk sidebar preview (click refunds, cancellations ...)", helpdesk.preview_path))
+    for kind in helpdesk_names():
+        helpdesk = helpdesk_host(kind).start_demo(app, account)
+        if helpdesk is not None:
+            seeded.stoppers.append(helpdesk.stop)
+            seeded.links.append((helpdesk.label, helpdesk.preview_path))
     return seeded
+
+
+def _create_account() -> Account:
+    with transaction() as s:
+        account = create_account(s, name="Demo Company", slug=DEMO_SLUG)
+        add_user(s, account, email="owner@demo.example", role="owner", name="Olivia Owner")
+        add_user(s, account, email="agent@demo.example", role="agent", name="Alex Agent", refund_limit_minor=5000)
+        add_user(s, account, email="viewer@demo.example", role="viewer", name="Val Viewer")
+    return account
+
+
+def _previous_account() -> Account | None:
+    return session().scalars(select(Account).where(Account.slug == DEMO_SLUG)).one_or_none()
+
+
+def _forget_previous_run(account: Account) -> None:
+    """What only made sense with the last run's in-memory sandboxes and emulators: the mirrored
+    gateway data and stored deliveries (ids that no longer exist) and the helpdesk installations.
+    Connections stay (action runs point at them) and are re-pointed at the new sandboxes."""
+    mirrored = [m.class_ for m in Base.registry.mappers if issubclass(m.class_, MirrorMixin)]
+    order = {table: i for i, table in enumerate(Base.metadata.sorted_tables)}
+    with transaction() as s:
+        for model in sorted(mirrored, key=lambda m: order[m.__table__], reverse=True):
+            s.execute(delete(model).where(model.account_id == account.id))
+        s.execute(delete(InboundWebhook).where(InboundWebhook.account_id == account.id))
+        s.execute(delete(HelpdeskInstallation).where(HelpdeskInstallation.account_id == account.id))
 
 
 def _start_sandboxes() -> list[DemoSandbox]:
@@ -70,9 +105,17 @@ def _start_sandboxes() -> list[DemoSandbox]:
 
 
 def _connect(account_id: int, sandbox: DemoSandbox) -> int:
+    """The demo connection of this kind (the kept one, re-pointed, or a new one)."""
     with transaction() as s:
-        conn = GatewayConnection(account_id=account_id, kind=sandbox.kind, name=f"Demo {sandbox.kind.capitalize()}",
-                                 credentials=sandbox.credentials, api_base=sandbox.url,
-                                 webhook_secrets=[sandbox.webhook_secret] if sandbox.webhook_secret else None)
-        s.add(conn)
-    return conn.id
+        conn = s.scalars(select(GatewayConnection).where(GatewayConnection.account_id == account_id,
+                                                         GatewayConnection.kind == sandbox.kind)
+                         .order_by(GatewayConnection.id)).first()
+        if conn is None:
+            conn = GatewayConnection(account_id=account_id, kind=sandbox.kind,
+                                     name=f"Demo {sandbox.kind.capitalize()}", credentials={})
+            s.add(conn)
+        conn.credentials, conn.api_base = sandbox.credentials, sandbox.url
+        conn.webhook_secrets = [sandbox.webhook_secret] if sandbox.webhook_secret else None
+        conn.sync_state, conn.last_synced_at = {}, None
+        s.flush()
+        return conn.id

@@ -9,22 +9,37 @@ from pathlib import Path
 import requests
 
 
-def test_demo_starts_seeded_and_answers(tmp_path, worker_env):
-    env = {k: v for k, v in worker_env.items() if not k.startswith("CHARGEDESK_")}
+def start_demo(cwd, env, *args):
+    """`chargedesk demo --port 0 ARGS` until it is ready: (process, base URL, API key, output)."""
     exe = Path(sys.executable).with_name("chargedesk")
-    proc = subprocess.Popen([str(exe), "demo", "--port", "0"], cwd=tmp_path, env=env,
+    proc = subprocess.Popen([str(exe), "demo", "--port", "0", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, deadline = [], time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            raise AssertionError("demo exited early:\n" + "".join(lines))
+        lines.append(line)
+        if "Press Ctrl+C" in line:
+            break
+    output = "".join(lines)
+    url = re.search(r"running at (http://127\.0\.0\.1:\d+)/", output).group(1)
+    key = re.search(r"API key: (cdk_\S+)", output).group(1)
+    return proc, url, key, output
+
+
+def stop(proc) -> None:
+    proc.terminate()
+    proc.wait(timeout=15)
+
+
+def demo_env(worker_env) -> dict:
+    return {k: v for k, v in worker_env.items() if not k.startswith("CHARGEDESK_")}
+
+
+def test_demo_starts_seeded_and_answers(tmp_path, worker_env):
+    proc, url, key, output = start_demo(tmp_path, demo_env(worker_env))
     try:
-        lines, deadline = [], time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            assert line or proc.poll() is None, "demo exited early:\n" + "".join(lines)
-            lines.append(line)
-            if "Press Ctrl+C" in line:
-                break
-        output = "".join(lines)
-        url = re.search(r"running at (http://127\.0\.0\.1:\d+)/", output).group(1)
-        key = re.search(r"API key: (cdk_\S+)", output).group(1)
         assert requests.get(f"{url}/healthz", timeout=5).json()["status"] == "ok"
         assert "ChargeDesk" in requests.get(f"{url}/", timeout=5).text
         found = requests.get(f"{url}/api/v1/customers", params={"email": "ada@example.com"},
@@ -35,9 +50,39 @@ def test_demo_starts_seeded_and_answers(tmp_path, worker_env):
         assert len(detail["charges"]) >= 3
         assert (tmp_path / "instance" / "demo.sqlite3").exists()
         assert_history_in_every_gateway(url, key, found, tmp_path / "instance" / "demo.sqlite3")
+        assert_every_helpdesk_preview(url, output)
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop(proc)
+
+
+def assert_every_helpdesk_preview(url: str, output: str) -> None:
+    """Each registered helpdesk with a demo is started and linked (printed and on the home page)."""
+    home = requests.get(f"{url}/", timeout=5).text
+    for path in ("/demo/zendesk", "/demo/helpscout"):
+        assert f"{url}{path}" in output and path in home
+        assert requests.get(f"{url}{path}", timeout=10).status_code == 200
+
+
+def test_demo_keep_reuses_the_last_database(tmp_path, worker_env):
+    """`--keep` (README) starts again on the same database: same account and history, new sandboxes."""
+    env = demo_env(worker_env)
+    proc, _url, _key, _output = start_demo(tmp_path, env)
+    database = tmp_path / "instance" / "demo.sqlite3"
+    stop(proc)
+    with sqlite3.connect(database) as db:
+        accounts_before = db.execute("SELECT id, slug FROM accounts").fetchall()
+        audit_before = db.execute("SELECT count(*) FROM audit_entries").fetchone()[0]
+    proc, url, key, output = start_demo(tmp_path, env, "--keep")
+    try:
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT id, slug FROM accounts").fetchall() == accounts_before
+            assert db.execute("SELECT count(*) FROM audit_entries").fetchone()[0] >= audit_before
+        found = requests.get(f"{url}/api/v1/customers", params={"email": "ada@example.com"},
+                             headers={"Authorization": f"Bearer {key}"}, timeout=5).json()["data"]
+        assert_history_in_every_gateway(url, key, found, database)  # once per gateway: no stale copies
+        assert_every_helpdesk_preview(url, output)
+    finally:
+        stop(proc)
 
 
 def assert_history_in_every_gateway(url: str, key: str, found: list[dict], database) -> None:
