@@ -47,7 +47,10 @@ def _agent_name(run: ActionRun) -> str | None:
 
 @job
 def post_run_note(run_id: str) -> None:
-    """Job: post the note once; record posted/retrying/failed on the run; re-raise to retry."""
+    """Job: post the note once; record posted/retrying/failed on the run; re-raise to retry.
+
+    The run id is the note's idempotency key: a retry after a post whose answer was lost (or
+    whose "posted" was never recorded) finds the note on the ticket and posts nothing."""
     run = session().get(ActionRun, run_id)
     if run is None or run.status != "succeeded":
         return
@@ -58,7 +61,8 @@ def post_run_note(run_id: str) -> None:
     try:
         installation = session().get(HelpdeskInstallation, run.source["installation_id"])
         post_private_note(installation.kind, installation_id=installation.id,
-                          ticket_id=str(run.source["ticket_id"]), body=note_body(run, _agent_name(run)))
+                          ticket_id=str(run.source["ticket_id"]), body=note_body(run, _agent_name(run)),
+                          idempotency_key=run.id)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, then retried by RQ
         # A HelpdeskError that is not retryable (revoked grant, missing ticket) will not get better.
         hopeless = isinstance(exc, HelpdeskError) and not exc.retryable

@@ -5,7 +5,9 @@ from backend.actions import notify
 from backend.actions.pipeline import execute_run
 from backend.integrations import helpdesks
 from backend.integrations.helpdesks import HelpdeskError
-from backend.models import Charge
+from backend.db import transaction
+from backend.integrations.helpdesks.zendesk.client import note_marker
+from backend.models import ActionRun, Charge
 from tests.actions.conftest import row, run_row
 from tests.actions.fake_helpdesk import FakeHelpdesk
 from tests.conftest import wait_for
@@ -86,4 +88,11 @@ def test_note_lands_on_the_zendesk_ticket_through_the_worker(ctx, account, shop,
              message="the note to be posted")
     comments = zendesk.state.tickets[("acme", ticket)].comments
     assert len(comments) == 1 and comments[0]["public"] is False
-    assert comments[0]["body"] == "Refunded $20.00 of $20.00 — duplicate — by Ann Agent"
+    marker = note_marker(resp.json["id"])  # the run id is the note's idempotency key
+    assert comments[0]["body"] == f"Refunded $20.00 of $20.00 — duplicate — by Ann Agent\n\n[{marker}]"
+
+    with transaction() as s:  # the note was posted but its "posted" was lost: the job runs again
+        s.get(ActionRun, resp.json["id"]).result = dict(run_row(resp.json["id"]).result, note={"status": "retrying"})
+    notify.post_run_note(resp.json["id"])
+    assert len(zendesk.state.tickets[("acme", ticket)].comments) == 1
+    assert run_row(resp.json["id"]).result["note"]["status"] == "posted"

@@ -8,6 +8,7 @@ Adding a helpdesk = one line in _HOSTS (see README, "Adding a helpdesk").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import inspect
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Protocol, runtime_checkable
 
@@ -54,8 +55,8 @@ class HelpdeskClient(Protocol):
 
     def __init__(self, config: HelpdeskConfig) -> None: ...
 
-    def post_private_note(self, *, ticket_id: str, body: str) -> None:
-        """An internal note on the ticket, visible to agents only."""
+    def post_private_note(self, *, ticket_id: str, body: str, idempotency_key: str | None = None) -> None:
+        """An internal note on the ticket, visible to agents only (once per key, when given)."""
 
 
 def helpdesk_names() -> tuple[str, ...]:
@@ -91,20 +92,35 @@ def helpdesk_client_class(name: str) -> type:
     return _resolve(_CLIENTS, name)
 
 
-def post_private_note(kind: str, *, installation_id: int, ticket_id: str, body: str) -> None:
+def post_private_note(kind: str, *, installation_id: int, ticket_id: str, body: str,
+                      idempotency_key: str | None = None) -> None:
     """An internal note on a ticket of a stored installation; HelpdeskError says if retryable.
 
+    `idempotency_key` (the action run id): a retried job with the same key posts the note once;
+    each host carries it as a marker on the note and checks the ticket before posting.
     The host does the upkeep: token refresh under a lock, saving rotated tokens, marking the
     installation reconnect_required when the grant was revoked. A kind with only a client class
     (no host) gets that client built from the stored row.
     """
     if kind in _HOSTS or kind not in _CLIENTS:
-        helpdesk_host(kind).post_private_note(installation_id=installation_id, ticket_id=ticket_id, body=body)
+        host = helpdesk_host(kind)
+        host.post_private_note(installation_id=installation_id, ticket_id=ticket_id, body=body,
+                               **_note_key(host.post_private_note, idempotency_key))
         return
-    _post_with_stored_config(installation_id=installation_id, ticket_id=ticket_id, body=body)
+    _post_with_stored_config(installation_id=installation_id, ticket_id=ticket_id, body=body,
+                             idempotency_key=idempotency_key)
 
 
-def _post_with_stored_config(*, installation_id: int, ticket_id: str, body: str) -> None:
+def _note_key(post: Callable[..., None], idempotency_key: str | None) -> dict[str, str]:
+    """The key as a keyword argument, for a `post_private_note` that takes one. Transitional: a
+    host or client written before the key (a plugin, a host being built) still gets its note."""
+    if idempotency_key is None or "idempotency_key" not in inspect.signature(post).parameters:
+        return {}
+    return {"idempotency_key": idempotency_key}
+
+
+def _post_with_stored_config(*, installation_id: int, ticket_id: str, body: str,
+                             idempotency_key: str | None = None) -> None:
     from backend.db import session
     from backend.models import HelpdeskInstallation
 
@@ -114,7 +130,8 @@ def _post_with_stored_config(*, installation_id: int, ticket_id: str, body: str)
     config = HelpdeskConfig(installation_id=row.id, external_id=row.external_id,
                             credentials=dict(row.credentials or {}),
                             api_base=(row.settings or {}).get("api_base"), settings=dict(row.settings or {}))
-    build_helpdesk_client(row.kind, config).post_private_note(ticket_id=ticket_id, body=body)
+    client = build_helpdesk_client(row.kind, config)
+    client.post_private_note(ticket_id=ticket_id, body=body, **_note_key(client.post_private_note, idempotency_key))
 
 
 def build_helpdesk_client(name: str, config: HelpdeskConfig) -> HelpdeskClient:

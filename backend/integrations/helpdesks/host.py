@@ -138,8 +138,10 @@ class HelpdeskApi(Protocol):
     def find_user(self, external_id: str) -> HostUser:
         """An agent by helpdesk user id, to provision them on their first sidebar load."""
 
-    def post_private_note(self, *, ticket_id: str, body: str) -> None:
-        """An internal note on the ticket, visible to agents only (after an action)."""
+    def post_private_note(self, *, ticket_id: str, body: str, idempotency_key: str | None = None) -> None:
+        """An internal note on the ticket, visible to agents only (after an action). With a key
+        (the action run id), at most once: the note carries a marker of the key and a retry that
+        finds it on the ticket posts nothing."""
 
     def create_ticket(self, *, requester_email: str, requester_name: str | None, subject: str,
                       body: str, private_note: str | None = None) -> str:
@@ -189,8 +191,10 @@ class HelpdeskHost(Protocol):
     def api_for(self, installation: HelpdeskInstallation) -> HelpdeskApi:
         """The API client of a stored installation (refreshed tokens saved, revocations marked)."""
 
-    def post_private_note(self, *, installation_id: int, ticket_id: str, body: str) -> None:
-        """A note for a stored installation; a revoked grant marks it reconnect_required."""
+    def post_private_note(self, *, installation_id: int, ticket_id: str, body: str,
+                          idempotency_key: str | None = None) -> None:
+        """A note for a stored installation, once per key (HelpdeskApi.post_private_note); a
+        revoked grant marks it reconnect_required."""
 
     # installations and settings
     def new_installation(self, options: Mapping[str, str]) -> NewInstallation:

@@ -4,10 +4,12 @@ Runs over every kind in the registry (each needs a harness in contract_harness/<
 a signed sidebar load is accepted and a tampered or foreign one refused, through the host and
 through the generic /sidebar/<kind> view; OAuth goes round trip against the emulator (consent,
 code exchange, who am I, refresh); an unknown agent is provisioned through the API; a private note
-lands on the ticket; a ticket with a private note is created. State is checked in the emulator.
+lands on the ticket, and a retried note with the same key lands once; a ticket with a private
+note is created. State is checked in the emulator.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -148,6 +150,27 @@ def test_private_note_lands_on_the_ticket_through_the_registry(harness, installa
     post_private_note(harness.kind, installation_id=installation.id, ticket_id=ticket_id,
                       body="Refunded $5.00 of $20.00 — duplicate — by Ann Agent")
     assert harness.private_notes(ticket_id) == ["Refunded $5.00 of $20.00 — duplicate — by Ann Agent"]
+
+
+def test_a_retried_note_with_the_same_key_posts_once_through_the_api(host, harness, installation):
+    ticket_id = harness.add_ticket()
+    api = host.api_for(installation)
+    for _attempt in range(2):  # the job's retry after a lost answer
+        api.post_private_note(ticket_id=ticket_id, body="Refunded $5.00 — by Ann", idempotency_key="run-1")
+    assert harness.private_notes(ticket_id) == ["Refunded $5.00 — by Ann"]
+    api.post_private_note(ticket_id=ticket_id, body="Refunded $5.00 — by Ann", idempotency_key="run-2")
+    assert harness.private_notes(ticket_id) == ["Refunded $5.00 — by Ann"] * 2, "another run is another note"
+
+
+def test_a_retried_note_with_the_same_key_posts_once_through_the_registry(host, harness, installation):
+    if "idempotency_key" not in inspect.signature(host.post_private_note).parameters:
+        pytest.xfail(f"{harness.kind}: HelpdeskHost.post_private_note does not take idempotency_key yet "
+                     "(the registry posts without it)")
+    ticket_id = harness.add_ticket()
+    for key in ("run-7", "run-7", "run-8"):
+        post_private_note(harness.kind, installation_id=installation.id, ticket_id=ticket_id,
+                          body="Canceled the subscription — by Ann", idempotency_key=key)
+    assert harness.private_notes(ticket_id) == ["Canceled the subscription — by Ann"] * 2
 
 
 def test_ticket_is_created_with_a_private_note(host, harness, installation):

@@ -6,6 +6,7 @@ retryable; a revoked grant asks for a reconnect.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, TypeVar
@@ -26,6 +27,7 @@ from .urls import zendesk_base_url
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 HTTP_TIMEOUT_SECONDS = 15
+MARKER_PREFIX = "ChargeDesk ref "  # the same reference Help Scout's notes carry
 
 
 @dataclass(frozen=True)
@@ -69,14 +71,27 @@ class ZendeskHelpdesk:
         self.credentials = dict(config.credentials or {})
         self._oauth_client = oauth_client
 
-    def post_private_note(self, *, ticket_id: str, body: str) -> None:
-        """An internal note (ticket update with a private comment).
+    def post_private_note(self, *, ticket_id: str, body: str, idempotency_key: str | None = None) -> None:
+        """An internal note (ticket update with a private comment). With a key, posted at most once:
+        the note carries a marker of the key, and a retry that finds it on the ticket posts nothing.
 
         https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket
         """
-        ticket = Ticket(id=_ticket_number(ticket_id))
+        number = _ticket_number(ticket_id)
+        if idempotency_key:
+            marker = note_marker(idempotency_key)
+            if self._has_private_comment(number, marker):
+                log.info("Zendesk note %s already on ticket %s; not posting again", marker, number)
+                return
+            body = f"{body}\n\n[{marker}]"
+        ticket = Ticket(id=number)
         ticket.comment = Comment(body=body, public=False)
         self._call(lambda api: api.tickets.update(ticket))
+
+    def _has_private_comment(self, number: int, marker: str) -> bool:
+        """https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/#list-comments"""
+        comments = self._call(lambda api: list(api.tickets.comments(ticket=number)))
+        return any(not comment.public and marker in (comment.body or "") for comment in comments)
 
     def create_ticket(self, *, requester_email: str, requester_name: str | None, subject: str, body: str,
                       private_note: str | None = None) -> str:
@@ -253,3 +268,8 @@ def _ticket_number(value: int | str, *, what: str = "ticket id") -> int:
 
 
 __all__ = ["AppKey", "ZendeskHelpdesk", "ZendeskOAuthError", "ZendeskUser", "zenpy_for"]
+
+
+def note_marker(idempotency_key: str) -> str:
+    """The reference a keyed note carries (a digest: the key itself is not shown to agents)."""
+    return MARKER_PREFIX + hashlib.sha256(f"key:{idempotency_key}".encode("utf-8")).hexdigest()[:16]

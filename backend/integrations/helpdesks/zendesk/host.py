@@ -43,8 +43,9 @@ class ZendeskApi:
     def find_user(self, external_id: str) -> HostUser:
         return host_user(self._marking(lambda: self.client.get_user(external_id)))
 
-    def post_private_note(self, *, ticket_id: str, body: str) -> None:
-        self._marking(lambda: self.client.post_private_note(ticket_id=ticket_id, body=body))
+    def post_private_note(self, *, ticket_id: str, body: str, idempotency_key: str | None = None) -> None:
+        self._marking(lambda: self.client.post_private_note(ticket_id=ticket_id, body=body,
+                                                            idempotency_key=idempotency_key))
 
     def create_ticket(self, *, requester_email: str, requester_name: str | None, subject: str,
                       body: str, private_note: str | None = None) -> str:
@@ -157,8 +158,10 @@ class ZendeskHost:
             raise
         return ZendeskApi(client, installation_id=installation.id)
 
-    def post_private_note(self, *, installation_id: int, ticket_id: str, body: str) -> None:
-        post_private_note(installation_id=installation_id, ticket_id=ticket_id, body=body)
+    def post_private_note(self, *, installation_id: int, ticket_id: str, body: str,
+                          idempotency_key: str | None = None) -> None:
+        post_private_note(installation_id=installation_id, ticket_id=ticket_id, body=body,
+                          idempotency_key=idempotency_key)
 
     # --- installations and settings ---------------------------------------------------------
     def new_installation(self, options: Mapping[str, str]) -> NewInstallation:

@@ -111,7 +111,7 @@ def client_for(installation: HelpdeskInstallation):
     return build_helpdesk_client(installation.kind, helpdesk_config_for(installation))
 
 
-def post_private_note(*, installation_id: int, ticket_id: str, body: str) -> None:
+def post_private_note(*, installation_id: int, ticket_id: str, body: str, idempotency_key: str | None = None) -> None:
     """Post an internal note; a revoked grant marks the installation reconnect_required.
 
     HelpdeskError propagates: `.retryable` says whether a job should try again.
@@ -120,7 +120,8 @@ def post_private_note(*, installation_id: int, ticket_id: str, body: str) -> Non
     if installation is None:
         raise HelpdeskError(f"helpdesk installation {installation_id} does not exist")
     try:
-        client_for(installation).post_private_note(ticket_id=str(ticket_id), body=body)
+        client_for(installation).post_private_note(ticket_id=str(ticket_id), body=body,
+                                                   idempotency_key=idempotency_key)
     except HelpdeskError as exc:
         if exc.reconnect:
             mark_reconnect_required(installation_id, reason=exc.message)

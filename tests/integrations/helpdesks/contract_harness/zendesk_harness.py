@@ -1,6 +1,8 @@
 """Zendesk: the loopback ZendeskEmulator; sidebar loads are RS256 JWTs POSTed as form field `token`."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.orm import Session
 
 from backend.integrations.helpdesks.host import SidebarLoad
@@ -10,6 +12,8 @@ from backend.integrations.helpdesks.zendesk.emulator.signing import new_key_pair
 from backend.models import Account, HelpdeskInstallation
 
 from .base import HostHarness
+
+MARKER = re.compile(r"\n\n\[ChargeDesk ref [0-9a-f]{16}\]$")  # the idempotency marker of a keyed note
 
 CLIENT_ID, CLIENT_SECRET = "zdg-chargedesk-contract", "zendesk-contract-secret"
 SUBDOMAIN, APP_ID, APP_INSTALLATION_ID = "contract", "701", "7001"
@@ -71,7 +75,7 @@ class ZendeskHarness(HostHarness):
 
     # --- inspecting -----------------------------------------------------------------------------
     def private_notes(self, ticket_id: str) -> list[str]:
-        return [c["body"] for c in self.emulator.comments(SUBDOMAIN, int(ticket_id)) if not c["public"]]
+        return [MARKER.sub("", c["body"]) for c in self.emulator.comments(SUBDOMAIN, int(ticket_id)) if not c["public"]]
 
     def created_ticket(self, ticket_id: str) -> dict:
         with self.emulator.state.lock:

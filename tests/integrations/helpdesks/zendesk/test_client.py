@@ -35,6 +35,37 @@ def test_private_note_lands_on_the_ticket(connected, zendesk):
     assert ("PUT", f"/{SUBDOMAIN}/api/v2/tickets/{ticket}.json") in zendesk.request_log
 
 
+def test_a_keyed_note_is_checked_against_the_tickets_comments_and_posted_once(connected, zendesk):
+    ticket = zendesk.add_ticket(SUBDOMAIN, subject="Refund please")
+    client = build_helpdesk_client("zendesk", helpdesk_config_for(connected.installation))
+    client.post_private_note(ticket_id=str(ticket), body="Refunded $5.00", idempotency_key="run-1")
+    zendesk.fail_next(1, status=503, path_prefix=f"/{SUBDOMAIN}/api/v2/tickets/{ticket}/comments")
+    with pytest.raises(HelpdeskError) as unavailable:  # the check itself failing is a retryable error, no post
+        client.post_private_note(ticket_id=str(ticket), body="Refunded $5.00", idempotency_key="run-1")
+    assert unavailable.value.retryable
+    client.post_private_note(ticket_id=str(ticket), body="Refunded $5.00", idempotency_key="run-1")
+    client.post_private_note(ticket_id=str(ticket), body="Refunded $5.00", idempotency_key="run-2")
+    bodies = [c["body"] for c in zendesk.comments(SUBDOMAIN, ticket)]
+    assert len(bodies) == 2 and all(b.startswith("Refunded $5.00\n\n[ChargeDesk ref ") for b in bodies)
+    assert bodies[0] != bodies[1], "each key has its own marker"
+    assert "run-1" not in bodies[0], "the marker is a digest, not the key"
+    assert zendesk.request_log.count(("GET", f"/{SUBDOMAIN}/api/v2/tickets/{ticket}/comments.json")) == 4
+
+
+def test_a_public_comment_with_the_marker_does_not_stop_the_note(connected, zendesk):
+    from backend.integrations.helpdesks.zendesk.client import note_marker
+    from backend.integrations.helpdesks.zendesk.emulator.shapes import comment_json
+
+    ticket = zendesk.add_ticket(SUBDOMAIN, subject="Refund please")
+    with zendesk.state.lock:  # the customer quotes an old note back in a public reply
+        zendesk.state.tickets[(SUBDOMAIN, ticket)].comments.append(comment_json(
+            comment_id=9001, author_id=connected.admin_zendesk_id, body=f"quoting [{note_marker('run-1')}]",
+            public=True, audit_id=9002, created_at=time.time()))
+    client = build_helpdesk_client("zendesk", helpdesk_config_for(connected.installation))
+    client.post_private_note(ticket_id=str(ticket), body="Refunded $5.00", idempotency_key="run-1")
+    assert [c["public"] for c in zendesk.comments(SUBDOMAIN, ticket)] == [True, False]
+
+
 def test_note_on_a_missing_ticket_is_a_permanent_error(connected, zendesk):
     with pytest.raises(HelpdeskError) as caught:
         post_private_note(installation_id=connected.installation.id, ticket_id="424242", body="x")
