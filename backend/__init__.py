@@ -50,9 +50,8 @@ def _feature_blueprints() -> list:
 def _feature_registrations() -> list:
     """Plain Flask registrations (webhooks, sidebars, portal), each a function of the app."""
     from sidebar_apps import shell
-    from sidebar_apps.zendesk import views as zendesk_views
 
     from . import admin
     from .sync import webhooks
 
-    return [webhooks.init_app, admin.init_app, shell.init_app, zendesk_views.init_app]
+    return [webhooks.init_app, admin.init_app, shell.init_app]

@@ -20,7 +20,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package (scripts/test does) to run browser tests")
-    from sidebar_apps import zaf_sdk
+    from sidebar_apps.zendesk import zaf_sdk
 
     if not zaf_sdk.installed():
         pytest.skip("the zendesk_app_framework_sdk npm package is not installed (scripts/bootstrap installs it); "

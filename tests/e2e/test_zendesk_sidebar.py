@@ -15,7 +15,7 @@ from backend.accounts import add_user
 from backend.db import transaction
 from backend.models import GatewayConnection, HelpdeskInstallation
 from backend.sync.backfill import sync_connection_now
-from sidebar_apps.demo_host import seed_zendesk_demo
+from sidebar_apps.zendesk.demo_host import seed_zendesk_demo
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ import pytest
 
 from backend.accounts import add_user
 from backend.db import transaction
-from sidebar_apps.demo_host import seed_zendesk_demo
+from sidebar_apps.zendesk.demo_host import seed_zendesk_demo
 from tests.sidebar.conftest import Mirror
 
 pytestmark = pytest.mark.e2e

@@ -18,7 +18,7 @@ def sqlite_app(app_settings, tmp_path):
 
 def test_context_and_harness_on_sqlite(sqlite_app):
     from backend.accounts import add_user, create_account
-    from sidebar_apps.demo_host import seed_zendesk_demo
+    from sidebar_apps.zendesk.demo_host import seed_zendesk_demo
     from tests.sidebar.conftest import Mirror
 
     with sqlite_app.app_context():
