@@ -154,13 +154,15 @@ class IntercomHost:
             raise
         return IntercomApi(client, installation_id=installation.id)
 
-    def post_private_note(self, *, installation_id: int, ticket_id: str, body: str) -> None:
+    def post_private_note(self, *, installation_id: int, ticket_id: str, body: str,
+                          idempotency_key: str | None = None) -> None:
+        """`idempotency_key` (the action run id): a retried job posts the note once (a marker on the note)."""
         from backend.db import session
 
         installation = session().get(HelpdeskInstallation, installation_id)
         if installation is None:
             raise HelpdeskError(f"helpdesk installation {installation_id} does not exist")
-        self.api_for(installation).post_private_note(ticket_id=ticket_id, body=body)
+        self.api_for(installation).post_private_note(ticket_id=ticket_id, body=body, idempotency_key=idempotency_key)
 
     # --- installations and settings ---------------------------------------------------------
     def new_installation(self, options: Mapping[str, str]) -> NewInstallation:
