@@ -20,14 +20,17 @@ def start_demo_sandbox(customers):
 
 
 def _seed_customer(sandbox: PayPalSandbox, demo) -> None:
+    first, _, last = demo.name.partition(" ")
+    name = (first, last)
     for index, (amount, currency) in enumerate(demo.charges[:2]):
-        capture_id = sandbox.add_capture(demo.email, to_decimal_string(amount, currency), currency)
+        capture_id = sandbox.add_capture(demo.email, to_decimal_string(amount, currency), currency, name=name)
         if index == 0 and demo.refund_first_charge:
             sandbox.add_refund(capture_id, to_decimal_string(demo.refund_first_charge, currency))
     if demo.authorize_only:
         amount, currency = demo.authorize_only
-        sandbox.add_authorization(demo.email, to_decimal_string(amount, currency), currency)
+        sandbox.add_authorization(demo.email, to_decimal_string(amount, currency), currency, name=name)
     if demo.subscription:
         plan, amount, currency = demo.subscription
-        sandbox.add_subscription(demo.email, plan=plan, value=to_decimal_string(amount, currency), currency=currency)
-        sandbox.add_invoice(demo.email, (("Onboarding workshop", "250.00"),))
+        sandbox.add_subscription(demo.email, plan=plan, value=to_decimal_string(amount, currency), currency=currency,
+                                 name=name)
+        sandbox.add_invoice(demo.email, (("Onboarding workshop", "250.00"),), name=name)

@@ -32,7 +32,8 @@ def test_the_demo_account_syncs_into_the_mirror_and_delivers_verified_webhooks(a
         server.stop()
         demo.stop()
     assert demo.kind == "paypal" and demo.webhook_secret is None
-    assert {c.email for c in session().scalars(select(Customer))} == {d.email for d in DEMO_CUSTOMERS}
+    assert {(c.email, c.name) for c in session().scalars(select(Customer))} == {
+        (d.email, d.name) for d in DEMO_CUSTOMERS}
     expected = [a for d in DEMO_CUSTOMERS for a in d.charges[:2]]
     expected += [d.authorize_only for d in DEMO_CUSTOMERS if d.authorize_only]
     assert sorted((c.amount_minor, c.currency) for c in session().scalars(select(Charge))) == sorted(expected)

@@ -114,16 +114,20 @@ class PayPalSandbox:
         self._deliver(pending)
         return result
 
-    def add_capture(self, email: str, value: str, currency: str = "USD") -> str:
+    def add_capture(self, email: str, value: str, currency: str = "USD", *,
+                    name: tuple[str, str] = ("Pat", "Payer")) -> str:
         """An order paid by `email` and captured at once; returns the capture id."""
         def act(s: Store):
-            order = s.create_order("CAPTURE", {"currency_code": currency, "value": value}, payer_email=email)
+            order = s.create_order("CAPTURE", {"currency_code": currency, "value": value}, payer_email=email,
+                                   payer_name=name)
             return s.capture_order(order["id"])["captures"][0]
         return self._run(act)
 
-    def add_authorization(self, email: str, value: str, currency: str = "USD") -> str:
+    def add_authorization(self, email: str, value: str, currency: str = "USD", *,
+                          name: tuple[str, str] = ("Pat", "Payer")) -> str:
         def act(s: Store):
-            order = s.create_order("AUTHORIZE", {"currency_code": currency, "value": value}, payer_email=email)
+            order = s.create_order("AUTHORIZE", {"currency_code": currency, "value": value}, payer_email=email,
+                                   payer_name=name)
             return s.authorize_order(order["id"])["authorizations"][0]
         return self._run(act)
 
@@ -131,19 +135,21 @@ class PayPalSandbox:
         return self._run(lambda s: s.refund_capture(
             capture_id, {"amount": {"currency_code": s.capture(capture_id)["currency"], "value": value}})["id"])
 
-    def add_subscription(self, email: str, *, plan: str = "Pro", value: str = "49.00", currency: str = "USD") -> str:
+    def add_subscription(self, email: str, *, plan: str = "Pro", value: str = "49.00", currency: str = "USD",
+                         name: tuple[str, str] = ("Sam", "Subscriber")) -> str:
         def act(s: Store):
             plan_id = next((p["id"] for p in s.plans.values() if (p["name"], p["currency"]) == (plan, currency)),
                            None) or s.create_plan(plan, value, currency)["id"]
-            return s.create_subscription(plan_id, email)["id"]
+            return s.create_subscription(plan_id, email, name)["id"]
         return self._run(act)
 
     def add_invoice(self, email: str, items: tuple[tuple[str, str], ...] = (("Consulting", "15.00"),),
-                    currency: str = "USD") -> str:
+                    currency: str = "USD", name: tuple[str, str] | None = None) -> str:
         """A DRAFT invoice to `email` (as made in the PayPal dashboard)."""
         return self._run(lambda s: s.create_invoice({
             "detail": {"currency_code": currency},
-            "primary_recipients": [{"billing_info": {"email_address": email}}],
+            "primary_recipients": [{"billing_info": {"email_address": email, **(
+                {"name": {"given_name": name[0], "surname": name[1]}} if name else {})}}],
             "items": [{"name": n, "quantity": "1", "unit_amount": {"currency_code": currency, "value": v}}
                       for n, v in items]})["id"])
 

@@ -106,7 +106,8 @@ class Store:
 
     # --- orders and payments --------------------------------------------------------------------
     def create_order(self, intent: str, amount: dict, *, payer_email: str | None = None,
-                     invoice_id: str | None = None, when: datetime | None = None) -> dict:
+                     invoice_id: str | None = None, when: datetime | None = None,
+                     payer_name: tuple[str, str] = ("Pat", "Payer")) -> dict:
         if intent not in ("CAPTURE", "AUTHORIZE"):
             raise invalid("INVALID_PARAMETER_VALUE", "intent must be CAPTURE or AUTHORIZE")
         value, currency = money(amount, "purchase_units[0].amount")
@@ -115,7 +116,7 @@ class Store:
                  "create_time": when or self.now()}
         self.orders[order["id"]] = order
         if payer_email:
-            self.approve(order["id"], payer_email)
+            self.approve(order["id"], payer_email, payer_name)
         return order
 
     def approve(self, order_id: str, email: str, name: tuple[str, str] = ("Pat", "Payer")) -> dict:
@@ -300,6 +301,7 @@ class Store:
         except (TypeError, KeyError, IndexError):
             raise invalid("MISSING_REQUIRED_PARAMETER", "primary_recipients[0].billing_info.email_address") from None
         currency = detail["currency_code"].upper()
+        name = recipients[0]["billing_info"].get("name") or {}
         lines = []
         for index, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
@@ -313,6 +315,7 @@ class Store:
             lines.append({"name": item["name"], "quantity": int(quantity), "value": value})
         moment = self.now()
         invoice = {"id": self.new_id("INV2-"), "status": "DRAFT", "currency": currency, "email": str(email).lower(),
+                   "name": name if isinstance(name, dict) else {},
                    "number": str(detail.get("invoice_number") or f"{len(self.invoices) + 1:04d}"),
                    "items": lines, "create_time": moment, "due_date": detail.get("payment_term", {}).get("due_date"),
                    "paid": Decimal(0)}
