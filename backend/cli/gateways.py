@@ -71,12 +71,22 @@ def _connect_command(kind: str) -> click.Command:
 
 def _warn_about(conn: GatewayConnection, cls, webhook_secrets: list[str]) -> None:
     """Warnings on stderr: webhooks that cannot be verified, the same gateway account twice."""
-    if not webhook_secrets and not getattr(cls, "webhooks_signed_without_secret", False):
+    if not webhook_secrets and not _webhooks_verified_by_credentials(cls):
         click.echo(f"warning: no webhook secret given: {conn.kind} webhook deliveries to this connection "
                    "cannot be verified and will be refused", err=True)
     for other in _same_gateway_account(conn):
         click.echo(f"warning: this {conn.kind} account is already connected (connection {other.id} of account "
                    f"{other.account_id}); both will mirror the same data", err=True)
+
+
+def _webhooks_verified_by_credentials(cls) -> bool:
+    """Whether deliveries are verified without a webhook secret: the adapter says so
+    (`webhooks_signed_without_secret`), or one of its connect options is about webhooks (Braintree's
+    private key "also verifies webhooks", PayPal's webhook id)."""
+    declared = getattr(cls, "webhooks_signed_without_secret", None)
+    if declared is not None:
+        return bool(declared)
+    return any("webhook" in f"{option.name} {option.help}".lower() for option in cls.connect_options)
 
 
 def _same_gateway_account(conn: GatewayConnection) -> list[GatewayConnection]:

@@ -3,8 +3,19 @@ from __future__ import annotations
 
 import click
 
-from .. import create_app, jobs
-from .common import app_from_env
+from .. import create_app, db, jobs
+from .common import CommandError, app_from_env
+
+
+def _migrated_app():
+    """The app, refused in one line when its database has no schema yet (rather than a 500 per request)."""
+    from .. import schema
+
+    app = app_from_env()
+    with app.app_context():
+        if schema.current_revision(db.engine()) is None:
+            raise CommandError("the database has no ChargeDesk schema yet; run `chargedesk db upgrade`")
+    return app
 
 
 def _check_bind(ctx, param, value: str) -> str:
@@ -31,7 +42,7 @@ def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
     """Serve the app with gunicorn (production)."""
     from ..serving import AddressInUse, serve as run_gunicorn
 
-    app_from_env()  # validate configuration here, so a bad setting is one line, not a worker crash
+    _migrated_app()  # validate configuration and schema here, so a bad setting is one line, not a worker crash
     try:
         run_gunicorn(create_app, bind=bind, workers=workers, threads=threads, access_log=access_log)
     except AddressInUse as exc:
@@ -44,7 +55,7 @@ def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
 @click.option("--name", help="Worker name (defaults to RQ's).")
 def worker(burst: bool, fork: bool, name: str | None) -> None:
     """Run an RQ worker for the job queue (needs CHARGEDESK_REDIS_URL)."""
-    app = app_from_env()
+    app = _migrated_app()
     try:
         jobs.run_worker(app, burst=burst, simple=not fork, name=name)
     except RuntimeError as exc:

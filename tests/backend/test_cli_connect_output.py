@@ -42,3 +42,10 @@ def test_account_currency_must_be_iso_4217(cli_env, currency):
 
 def test_iso_currency_is_accepted_in_lower_case(cli_env):
     assert run_cli(["account", "create", "Shop", "--currency", "chf"], cli_env).returncode == 0
+
+
+def test_no_webhook_secret_warning_where_the_credentials_verify_webhooks(cli_env):
+    """Braintree signs webhooks with the API keys (its connect option says so): nothing to warn about."""
+    result = run_cli(["connect", "braintree", "acme", "--no-verify", "--merchant-id", "m", "--public-key", "p",
+                      "--private-key", "k"], cli_env)
+    assert result.returncode == 0 and result.stderr == "", result.stderr

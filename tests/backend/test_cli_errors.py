@@ -56,6 +56,12 @@ def test_unmigrated_sqlite_says_run_db_upgrade(cli_env, tmp_path):
     assert "run `chargedesk db upgrade`" in one_error_line(run_cli(["account", "create", "X"], env))
 
 
+@pytest.mark.parametrize("command", [["serve", "--bind", "127.0.0.1:0"], ["worker", "--burst"]])
+def test_serve_and_worker_refuse_an_unmigrated_database(cli_env, tmp_path, command):
+    env = dict(cli_env, CHARGEDESK_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert "run `chargedesk db upgrade`" in one_error_line(run_cli(command, env, timeout=30))
+
+
 def test_unmigrated_postgres_says_run_db_upgrade(cli_env):
     name = f"chargedesk_unmigrated_{secrets.token_hex(3)}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
