@@ -48,3 +48,37 @@ def test_context_and_harness_on_sqlite(sqlite_app):
     assert view["customer"]["charges"][0]["refunds"][0]["external"] is True
     chooser = client.get("/api/v1/sidebar/context?email=sam@example.com", headers=headers).get_json()
     assert chooser["customer"] is None and len(chooser["matches"]) == 2
+
+
+def test_a_read_only_token_reads_the_context_on_sqlite_and_nothing_else(sqlite_app):
+    """The session path of the context route (the demo): a read-only token sees billing, no actions."""
+    from backend.accounts import create_account
+    from backend.auth.sidebar_tokens import SidebarClaims, mint_sidebar_token
+    from backend.models import HelpdeskInstallation
+    from tests.sidebar.conftest import Mirror
+
+    with sqlite_app.app_context():
+        with transaction() as s:
+            account = create_account(s, name="Demo", slug="demo")
+            installation = HelpdeskInstallation(account_id=account.id, kind="zendesk", external_id="demo")
+            s.add(installation)
+            s.flush()
+        mirror = Mirror(account)
+        conn = mirror.connection()
+        cus, cus_id = mirror.customer(conn, "ada@example.com")
+        mirror.charge(conn, cus, 2000)
+        token = mint_sidebar_token(SidebarClaims(account_id=account.id, installation_id=installation.id,
+                                                 user_id=None, host="zendesk", external_user_id="77"))
+    client = sqlite_app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    resp = client.get("/api/v1/sidebar/context?email=ada@example.com", headers=headers)
+    assert resp.status_code == 200, resp.text
+    view = resp.get_json()
+    assert view["selected_id"] == cus_id and view["agent"]["can_act"] is False
+    assert not view["customer"]["charges"][0]["actions"]
+    refused = client.post("/api/v1/actions", json={"kind": "refund"}, headers=headers)
+    assert refused.status_code == 403 and "link your account" in refused.get_json()["message"]
+    with sqlite_app.app_context():
+        with transaction() as s:
+            s.get(HelpdeskInstallation, installation.id).status = "reconnect_required"
+    assert client.get("/api/v1/sidebar/context?email=ada@example.com", headers=headers).status_code == 401
