@@ -12,6 +12,7 @@ ALLOWED = {
     "recurly": {"backend/integrations/gateways/recurly/client.py"},
     "zenpy": {"backend/integrations/helpdesks/zendesk/client.py"},
     "freshdesk": set(),
+    "intercom": {"backend/integrations/helpdesks/intercom/client.py"},
     "authlib": {"backend/integrations/helpdesks/zendesk/oauth.py"},
 }
 # authlib is the OAuth client of every helpdesk: each helpdesk folder's oauth.py may import it.

@@ -1,7 +1,8 @@
-"""IntercomHelpdesk: the REST API subset we use (admins, contacts, conversations, notes) over requests.
+"""IntercomHelpdesk: the REST API subset we use (admins, contacts, conversations, notes) through
+Intercom's official SDK, `python-intercom` 5.x (github.com/intercom/python-intercom; httpx + pydantic).
 
-The only module that speaks to Intercom's API. Intercom's own SDK (`python-intercom` 5.x on PyPI,
-github.com/intercom/python-intercom) is not a dependency yet; see the Intercom README section.
+The only module that imports the SDK (tests/test_vendor_boundaries.py). The SDK is pointed at the
+regional host, or at the loopback emulator, through its public `base_url` option.
 Tokens do not expire: a 401 means the grant was revoked and an admin must reconnect.
 Notes carry a reference marker, and a retried post first looks for it on the conversation.
 Docs: https://developers.intercom.com/docs/references/2.11/rest-api/api.intercom.io
@@ -13,9 +14,12 @@ import html
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, TypeVar
 
-import requests
+import httpx
+from intercom import (AdminReplyConversationRequest, CreateContactRequestWithEmail, CreateConversationRequestFrom,
+                      Intercom, SingleFilterSearchRequest)
+from intercom.core.api_error import ApiError
 
 from .. import HelpdeskConfig, HelpdeskError
 from .urls import API_VERSION, api_base_for
@@ -24,6 +28,7 @@ log = logging.getLogger(__name__)
 HTTP_TIMEOUT_SECONDS = 15
 MARKER_PREFIX = "ChargeDesk ref "
 DEDUPE_WINDOW_SECONDS = 15 * 60  # without a key, an identical note this recent is a retry (note job retries)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,20 +48,21 @@ class IntercomHelpdesk:
 
     name: ClassVar[str] = "intercom"
 
-    def __init__(self, config: HelpdeskConfig, *, session: requests.Session | None = None):
+    def __init__(self, config: HelpdeskConfig):
         self.config = config
         self.root = api_base_for(region=(config.settings or {}).get("region"), api_base=config.api_base)
         self.credentials = dict(config.credentials or {})
-        self._http = session or requests.Session()
+        self._sdk: Intercom | None = None
 
     # --- admins ---------------------------------------------------------------------------
     def me(self) -> IntercomAdmin:
         """https://developers.intercom.com/docs/references/2.11/rest-api/api.intercom.io/admins/identifyadmin"""
-        return _admin_from(self._request("GET", "/me").json(), owner=True)
+        return _admin_from(self._call(lambda sdk: sdk.admins.identify()), owner=True)
 
     def get_admin(self, admin_id: str) -> IntercomAdmin:
         """https://developers.intercom.com/docs/references/2.11/rest-api/api.intercom.io/admins/retrieveadmin"""
-        return _admin_from(self._request("GET", f"/admins/{_ident(admin_id, 'admin id')}").json())
+        ident = _ident(admin_id, "admin id")
+        return _admin_from(self._call(lambda sdk: sdk.admins.find(ident)))  # type: ignore[arg-type]
 
     # --- conversations --------------------------------------------------------------------
     def post_private_note(self, *, ticket_id: str, body: str, idempotency_key: str | None = None) -> None:
@@ -69,9 +75,9 @@ class IntercomHelpdesk:
         if self._has_note(conversation, marker, window=None if idempotency_key else DEDUPE_WINDOW_SECONDS):
             log.info("Intercom note %s already on conversation %s; not posting again", marker, conversation)
             return
-        self._request("POST", f"/conversations/{conversation}/reply", json={
-            "message_type": "note", "type": "admin", "admin_id": self._admin_id(),
-            "body": note_html(body, marker)})
+        note = AdminReplyConversationRequest(message_type="note", type="admin", admin_id=self._admin_id(),
+                                             body=note_html(body, marker))
+        self._call(lambda sdk: sdk.conversations.reply(conversation, request=note))
 
     def create_ticket(self, *, requester_email: str, requester_name: str | None, subject: str, body: str,
                       private_note: str | None = None) -> str:
@@ -80,24 +86,26 @@ class IntercomHelpdesk:
         https://developers.intercom.com/docs/references/2.11/rest-api/api.intercom.io/conversations/createconversation
         """
         contact_id = self._contact_id(requester_email, requester_name)
-        created = self._request("POST", "/conversations", json={"from": {"type": "user", "id": contact_id},
-                                                                 "body": body}).json()
-        conversation = str(created.get("conversation_id") or created.get("id") or "")
+        created = self._call(lambda sdk: sdk.conversations.create(
+            from_=CreateConversationRequestFrom(type="user", id=contact_id), body=body))
+        conversation = str(getattr(created, "conversation_id", None) or getattr(created, "id", None) or "")
         if not conversation:
             raise HelpdeskError("Intercom created the conversation but did not say its id")
-        self._request("PUT", f"/conversations/{_ident(conversation, 'conversation id')}", json={"title": subject})
+        ident = _ident(conversation, "conversation id")
+        self._call(lambda sdk: sdk.conversations.update(ident, title=subject))
         if private_note:
             self.post_private_note(ticket_id=conversation, body=private_note)
         return conversation
 
     # --- plumbing -------------------------------------------------------------------------
     def _contact_id(self, email: str, name: str | None) -> str:
-        found = self._request("POST", "/contacts/search", json={
-            "query": {"field": "email", "operator": "=", "value": email}}).json()
-        for contact in found.get("data") or ():
-            return str(contact["id"])
-        created = self._request("POST", "/contacts", json={"role": "user", "email": email, "name": name}).json()
-        return str(created["id"])
+        query = SingleFilterSearchRequest(field="email", operator="=", value=email)
+        found = self._call(lambda sdk: sdk.contacts.search(query=query))
+        for contact in found.items or ():
+            return str(contact.id)
+        created = self._call(lambda sdk: sdk.contacts.create(
+            request=CreateContactRequestWithEmail(email=email, name=name)))
+        return str(created.id)
 
     def _admin_id(self) -> str:
         admin_id = self.credentials.get("admin_id")
@@ -107,27 +115,30 @@ class IntercomHelpdesk:
         return str(admin_id)
 
     def _has_note(self, conversation: str, marker: str, *, window: float | None) -> bool:
-        data = self._request("GET", f"/conversations/{conversation}").json()
-        parts = (data.get("conversation_parts") or {}).get("conversation_parts") or []
+        data = self._call(lambda sdk: sdk.conversations.find(conversation))
+        parts = (data.conversation_parts.conversation_parts if data.conversation_parts else None) or []
         cutoff = None if window is None else time.time() - window
-        return any(p.get("part_type") == "note" and marker in str(p.get("body") or "")
-                   and (cutoff is None or _number(p.get("created_at")) >= cutoff) for p in parts)
+        return any(p.part_type == "note" and marker in str(p.body or "")
+                   and (cutoff is None or _number(p.created_at) >= cutoff) for p in parts)
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _client(self) -> Intercom:
         token = self.credentials.get("access_token")
         if not token:
             raise HelpdeskError("this Intercom installation has no access token; connect Intercom with OAuth",
                                 reconnect=True)
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
-                   "Intercom-Version": API_VERSION}
+        if self._sdk is None:
+            self._sdk = Intercom(base_url=self.root, token=str(token), timeout=HTTP_TIMEOUT_SECONDS,
+                                 headers={"Intercom-Version": API_VERSION, "Accept": "application/json"})
+        return self._sdk
+
+    def _call(self, request: Callable[[Intercom], T]) -> T:
+        sdk = self._client()
         try:
-            response = self._http.request(method, self.root + path, headers=headers,
-                                          timeout=HTTP_TIMEOUT_SECONDS, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+            return request(sdk)
+        except ApiError as exc:
+            raise _from_status(exc.status_code or 0, exc.body) from None
+        except (httpx.TransportError, httpx.TimeoutException) as exc:
             raise HelpdeskError(f"cannot reach Intercom: {type(exc).__name__}", retryable=True) from None
-        if response.status_code >= 400:
-            raise _from_status(response)
-        return response
 
 
 def note_marker(body: str, idempotency_key: str | None = None) -> str:
@@ -141,8 +152,8 @@ def note_html(body: str, marker: str) -> str:
     return f"{paragraphs}<p>[{html.escape(marker)}]</p>"
 
 
-def _from_status(response: requests.Response) -> HelpdeskError:
-    status = response.status_code
+def _from_status(status: int, body: Any) -> HelpdeskError:
+    """The SDK's ApiError (and its subclasses UnauthorizedError, NotFoundError …) by status code."""
     if status == 401:
         return HelpdeskError("Intercom rejected the access token; reconnect Intercom", reconnect=True)
     if status == 404:
@@ -151,24 +162,24 @@ def _from_status(response: requests.Response) -> HelpdeskError:
         return HelpdeskError(f"Intercom answered {status}; retry later", retryable=True)
     if status == 403:
         return HelpdeskError("Intercom refused: the app lacks the permission for this")
-    return HelpdeskError(f"Intercom refused the request ({status}): {_message(response)}")
+    return HelpdeskError(f"Intercom refused the request ({status}): {_message(body)}")
 
 
-def _message(response: requests.Response) -> str:
-    try:
-        errors = response.json().get("errors") or []
-    except (ValueError, AttributeError):
+def _message(body: Any) -> str:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
         return "no details"
     return "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict)) or "no details"
 
 
-def _admin_from(data: dict, *, owner: bool = False) -> IntercomAdmin:
-    if data.get("type") != "admin" or data.get("id") in (None, ""):
+def _admin_from(admin: Any, *, owner: bool = False) -> IntercomAdmin:
+    if admin is None or getattr(admin, "type", None) != "admin" or getattr(admin, "id", None) in (None, ""):
         raise HelpdeskError("Intercom answered something that is not a teammate")
-    app = data.get("app") if isinstance(data.get("app"), dict) else {}
-    return IntercomAdmin(id=str(data["id"]), email=data.get("email"), name=data.get("name"),
-                         active=not data.get("deactivated", False), owner=owner,
-                         workspace_id=str(app["id_code"]) if app.get("id_code") else None)
+    app = getattr(admin, "app", None)
+    workspace = getattr(app, "id_code", None) if app is not None else None
+    deactivated = (admin.model_extra or {}).get("deactivated", False)  # sent by Intercom, not in the SDK model
+    return IntercomAdmin(id=str(admin.id), email=admin.email, name=admin.name, active=not deactivated,
+                         owner=owner, workspace_id=str(workspace) if workspace else None)
 
 
 def _number(value: Any) -> float:

@@ -77,3 +77,33 @@ def test_a_revoked_token_marks_the_installation_for_a_reconnect(installation, in
     assert row.status == "reconnect_required" and intercom.notes(conversation) == []
     with pytest.raises(HelpdeskError, match="reconnect"):
         helpdesk_host("intercom").api_for(row)
+
+
+def test_the_emulator_answers_what_the_sdk_models_validate(intercom, ic_admin):
+    """Strict pydantic validation (the SDK itself parses leniently) of every emulator answer we use."""
+    import httpx
+    from intercom import Admin, AdminWithApp, ContactList, Conversation, Message
+    from intercom.contacts.types import ContactsCreateResponse
+    from pydantic import TypeAdapter
+
+    http = httpx.Client(base_url=intercom.url,
+                        headers={"Authorization": f"Bearer {intercom.issue_token(admin_id=ic_admin)}"})
+
+    def valid(model, response):
+        assert response.status_code == 200, response.text
+        TypeAdapter(model).validate_python(response.json())
+        return response.json()
+
+    search = {"query": {"field": "email", "operator": "=", "value": "bea@example.org"}}
+    valid(AdminWithApp, http.get("/me"))
+    valid(Admin, http.get(f"/admins/{ic_admin}"))
+    valid(ContactList, http.post("/contacts/search", json=search))
+    contact = valid(ContactsCreateResponse, http.post("/contacts", json={"role": "user", "email": "bea@example.org"}))
+    assert valid(ContactList, http.post("/contacts/search", json=search))["data"][0]["id"] == contact["id"]
+    message = valid(Message, http.post("/conversations", json={"from": {"type": "user", "id": contact["id"]},
+                                                               "body": "Why twice?"}))
+    conversation = message["conversation_id"]
+    valid(Conversation, http.put(f"/conversations/{conversation}", json={"title": "Invoice"}))
+    valid(Conversation, http.post(f"/conversations/{conversation}/reply", json={
+        "type": "admin", "message_type": "note", "admin_id": ic_admin, "body": "<p>x</p>"}))
+    valid(Conversation, http.get(f"/conversations/{conversation}"))
