@@ -55,7 +55,13 @@ def snapshot(target_type: str, subscription) -> dict:
 def perform(adapter, run) -> list:
     return [adapter.cancel_subscription(subscription_id=run.target_external_id,
                                         at_period_end=run.params["at_period_end"],
-                                        prorate=run.params["prorate"], idempotency_key=run.id)]
+                                        prorate=run.params["prorate"], idempotency_key=run.id,
+                                        reason=_reason(run))]
+
+
+def _reason(run) -> str | None:
+    """The agent's reason as the gateway should record it: their words, else the reason code."""
+    return (run.reason_text or "").strip() or run.reason_code
 
 
 def describe(run, records) -> str:

@@ -97,7 +97,8 @@ class GatewayAdapter(Protocol):
     def void(self, *, charge_id: str, idempotency_key: str) -> ChargeRecord: ...
 
     def cancel_subscription(self, *, subscription_id: str, at_period_end: bool, prorate: bool,
-                            idempotency_key: str) -> SubscriptionRecord: ...
+                            idempotency_key: str, reason: str | None = None) -> SubscriptionRecord:
+        """`reason` is the agent's words, for gateways that record why (PayPal requires one)."""
 
     def create_subscription(self, *, customer_id: str, price_id: str, quantity: int,
                             trial_days: int | None, coupon: str | None,

@@ -184,7 +184,7 @@ class BraintreeAdapter:
 
     # --- subscriptions -------------------------------------------------------------------------
     def cancel_subscription(self, *, subscription_id: str, at_period_end: bool, prorate: bool,
-                            idempotency_key: str) -> SubscriptionRecord:
+                            idempotency_key: str, reason: str | None = None) -> SubscriptionRecord:
         """Braintree only cancels immediately, and without proration."""
         if at_period_end:
             raise Unsupported("Braintree cancels subscriptions immediately; it has no "

@@ -203,7 +203,7 @@ class PayPalAdapter:
         done = self._canceled_subscription(sub_id)
         if done is not None:
             return done
-        text = " ".join((reason or "").split()) or CANCEL_REASON.format(key=idempotency_key)
+        text = " ".join((reason or "").split())[:128] or CANCEL_REASON.format(key=idempotency_key)
         self.client.cancel_subscription(sub_id, reason=text)
         return self.fetch(ObjectKind.SUBSCRIPTION, sub_id)
 

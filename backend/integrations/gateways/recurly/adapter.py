@@ -111,7 +111,7 @@ class RecurlyAdapter:
         raise Unsupported("void is not offered for Recurly; refund the payment instead")
 
     def cancel_subscription(self, *, subscription_id: str, at_period_end: bool, prorate: bool,
-                            idempotency_key: str) -> SubscriptionRecord:
+                            idempotency_key: str, reason: str | None = None) -> SubscriptionRecord:
         if at_period_end and prorate:
             raise Unsupported("Recurly prorates only when ending a subscription now")
         if at_period_end:

@@ -151,7 +151,7 @@ class StripeAdapter:
 
     # --- subscriptions -----------------------------------------------------------------------
     def cancel_subscription(self, *, subscription_id: str, at_period_end: bool, prorate: bool,
-                            idempotency_key: str) -> SubscriptionRecord:
+                            idempotency_key: str, reason: str | None = None) -> SubscriptionRecord:
         """At period end: flag it. Now: cancel, crediting unused time on a final invoice if prorate."""
         if at_period_end:
             subscription = self._api.update_subscription(

@@ -220,7 +220,7 @@ class WooCommerceAdapter:
                               "connected); reconnect it after activating the extension")
 
     def cancel_subscription(self, *, subscription_id: str, at_period_end: bool, prorate: bool,
-                            idempotency_key: str) -> SubscriptionRecord:
+                            idempotency_key: str, reason: str | None = None) -> SubscriptionRecord:
         """Cancel now ("cancelled") or when the prepaid term ends ("pending-cancel")."""
         self._require_subscriptions()
         if prorate:

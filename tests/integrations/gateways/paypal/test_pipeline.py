@@ -123,3 +123,23 @@ def test_an_over_refund_fails_the_run_with_paypals_reason(sandbox, mirror, clien
     done = wait_status(run_id, "succeeded", "failed")
     assert done.status == "failed" and "must be less than or equal" in done.error_message
     assert [str(r["value"]) for r in sandbox.objects("refunds")] == ["10.00"]
+
+
+def test_a_cancel_carries_the_agents_reason_to_paypal(sandbox, mirror, client, auth_headers, rq_worker):
+    """PayPal records why a subscription ended: the agent's note reaches it through the pipeline."""
+    from backend.models import Subscription
+
+    sub_id = sandbox.add_subscription("subscriber@example.com")
+    mirror()
+    subscription = row(Subscription, external_id=sub_id)
+    response = client.post("/api/v1/actions", headers=auth_headers, json={
+        "kind": "cancel_subscription", "target": subscription.id, "target_type": "subscription",
+        "params": {}, "reason": "other", "note": "Customer  moved to the annual plan by phone",
+        "idempotency_key": str(uuid.uuid4())})
+    assert response.status_code == 202, response.json
+    rq_worker()
+    done = wait_status(response.json["id"], "succeeded", "failed")
+    assert done.status == "succeeded", done.error_message
+    (stored,) = [s for s in sandbox.objects("subscriptions") if s["id"] == sub_id]
+    assert stored["status"] == "CANCELLED"
+    assert stored["status_change_note"] == "Customer moved to the annual plan by phone"
