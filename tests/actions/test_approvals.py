@@ -115,7 +115,7 @@ def _zendesk_key_swap_setup(account):
     import jwt
 
     from backend.accounts import add_user
-    from backend.admin.app_keys import update_zendesk_app
+    from backend.integrations.helpdesks.zendesk.app_keys import update_zendesk_app
     from backend.admin.auth import AdminViewer
     from backend.integrations.helpdesks.zendesk.emulator.signing import new_key_pair, signed_url_claims
     from backend.models import Account, AgentIdentity, HelpdeskInstallation
