@@ -31,24 +31,30 @@ h1{font-size:15px;margin:0 0 6px}p{margin:0;color:#68737d}</style>
 <h1>{{ title }}</h1><p>{{ message }}</p></html>"""
 
 
-def page(status: int, title: str, message: str) -> Response:
-    """A small readable page; nothing from the request is echoed into it."""
+def page(status: int, title: str, message: str, host: HelpdeskHost | None = None) -> Response:
+    """A small readable page; nothing from the request is echoed into it. A known host may frame it
+    (its own frame-ancestors), so the agent reads the message inside the helpdesk, not a blocked frame."""
     response = Response(render_template_string(PAGE, title=title, message=message), status=status,
                         mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
+    if host is not None:
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+            f"frame-ancestors 'self' {host.sidebar_assets().frame_ancestors}")
     return response
 
 
-def not_verified(label: str) -> Response:
+def not_verified(host: HelpdeskHost) -> Response:
+    label = host.label
     return page(401, "ChargeDesk could not verify this request",
                 f"Open ChargeDesk from a ticket in {label}. If this keeps happening, ask your administrator "
                 f"to check the {label} app settings (app installation id and public key, or secret key) "
-                "in ChargeDesk's admin page.")
+                "in ChargeDesk's admin page.", host)
 
 
-def reconnect(label: str) -> Response:
+def reconnect(host: HelpdeskHost) -> Response:
     return page(403, "ChargeDesk needs to be reconnected",
-                f"A {label} admin must sign in to ChargeDesk's admin page and reconnect {label}.")
+                f"A {host.label} admin must sign in to ChargeDesk's admin page and reconnect {host.label}.", host)
 
 
 @bp.route("/sidebar/<kind>", methods=["GET", "POST"])
@@ -58,13 +64,13 @@ def open_sidebar(kind: str) -> Response:
     host = helpdesk_host(kind)
     installation, claims = _verified(host)
     if installation is None:
-        return not_verified(host.label)
+        return not_verified(host)
     if installation.status != "active":
-        return reconnect(host.label)
+        return reconnect(host)
     try:
         user = _agent(host, installation, claims)
     except ProvisioningRefused as exc:
-        return page(exc.status, "ChargeDesk is not available to you", exc.message)
+        return page(exc.status, "ChargeDesk is not available to you", exc.message, host)
     except HelpdeskError as exc:
         return _helpdesk_failure(host, installation, exc)
     token = mint_sidebar_token(SidebarClaims(
@@ -105,9 +111,9 @@ def _helpdesk_failure(host: HelpdeskHost, installation: HelpdeskInstallation, ex
     """The host marked a revoked grant already (api_for); we only choose the page."""
     log.warning("%s sidebar: provisioning for installation %s failed: %s", host.kind, installation.id, exc.message)
     if exc.reconnect:
-        return reconnect(host.label)
+        return reconnect(host)
     return page(503 if exc.retryable else 502, f"{host.label} is not answering",
-                f"ChargeDesk could not reach {host.label} just now. Reload the ticket in a moment.")
+                f"ChargeDesk could not reach {host.label} just now. Reload the ticket in a moment.", host)
 
 
 def init_app(app: Flask) -> None:

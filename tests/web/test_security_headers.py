@@ -125,3 +125,19 @@ def _layers(wsgi_app):
     while wsgi_app is not None:
         yield wsgi_app
         wsgi_app = getattr(wsgi_app, "wrapped", None)
+
+
+@pytest.mark.parametrize("kind, ancestor", [("zendesk", "https://*.zendesk.com"), ("helpscout", "helpscout")])
+def test_a_sidebar_refusal_page_can_be_framed_by_its_helpdesk(client, kind, ancestor):
+    """An unverified load gets a message the agent can read inside the helpdesk's frame."""
+    resp = client.post(f"/sidebar/{kind}", data={"token": "not-a-token"})
+    assert resp.status_code == 401
+    policy = resp.headers["Content-Security-Policy"]
+    framers = policy.split("frame-ancestors")[1]
+    assert ancestor in framers and "'none'" not in framers, policy
+    assert "X-Frame-Options" not in resp.headers and resp.headers["Cache-Control"] == "no-store"
+
+
+def test_an_unknown_helpdesk_page_is_not_framable(client):
+    resp = client.post("/sidebar/nohelpdesk")
+    assert resp.status_code == 404 and "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
