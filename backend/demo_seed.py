@@ -3,6 +3,7 @@ previewable installation in every registered helpdesk that has a demo."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Callable
@@ -14,6 +15,7 @@ from .accounts import add_user, create_account
 from .auth.api_keys import create_api_key
 from .db import session, transaction
 from .demo_data import DEMO_CUSTOMERS, DemoSandbox
+from .documents.history import issue_history
 from .integrations.gateways import gateway_names
 from .integrations.helpdesks import helpdesk_host, helpdesk_names
 from .models import Account, Base, GatewayConnection, HelpdeskInstallation, InboundWebhook
@@ -54,12 +56,20 @@ def seed_demo(app: Flask, *, keep: bool = False) -> SeededDemo:
         connection_id = _connect(account.id, sandbox)
         sandbox.register_webhook(f"{base_url}/webhooks/{sandbox.kind}/{connection_id}")
         sync_connection_now(connection_id)
+    _issue_receipts(account.id)
     for kind in helpdesk_names():
         helpdesk = helpdesk_host(kind).start_demo(app, account)
         if helpdesk is not None:
             seeded.stoppers.append(helpdesk.stop)
             seeded.links.append((helpdesk.label, helpdesk.preview_path))
     return seeded
+
+
+def _issue_receipts(account_id: int) -> None:
+    """Receipts and credit notes for the seeded payments, so the demo has documents to show. The
+    seeded payments are history, so they are issued unsent (nothing in the outbox) and their PDFs
+    are rendered when first opened."""
+    issue_history(account_id, since=datetime(1970, 1, 1, tzinfo=timezone.utc), render=False)
 
 
 def _create_account() -> Account:

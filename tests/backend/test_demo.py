@@ -51,8 +51,20 @@ def test_demo_starts_seeded_and_answers(tmp_path, worker_env):
         assert (tmp_path / "instance" / "demo.sqlite3").exists()
         assert_history_in_every_gateway(url, key, found, tmp_path / "instance" / "demo.sqlite3")
         assert_every_helpdesk_preview(url, output)
+        assert_receipts_for_seeded_payments(url, key)
     finally:
         stop(proc)
+
+
+def assert_receipts_for_seeded_payments(url: str, key: str) -> None:
+    """The demo has receipts to show: listed, unsent (history emails nobody), and a real PDF."""
+    headers = {"Authorization": f"Bearer {key}"}
+    docs = requests.get(f"{url}/api/v1/documents", params={"kind": "receipt"}, headers=headers, timeout=10)
+    assert docs.status_code == 200, docs.text
+    receipts = docs.json()["data"]
+    assert receipts, "the demo issued no receipts"
+    pdf = requests.get(f"{url}/api/v1/documents/{receipts[0]['id']}/pdf", headers=headers, timeout=60)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.status_code
 
 
 def assert_every_helpdesk_preview(url: str, output: str) -> None:
