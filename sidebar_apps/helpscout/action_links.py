@@ -22,6 +22,7 @@ SALT = "chargedesk.helpscout.action"
 # Actions whose parameters fit a small confirm form (reason, amount, one checkbox).
 LINKED_ACTIONS = {"charge": ("refund", "capture", "void"), "subscription": ("cancel_subscription",),
                   "invoice": ("send_invoice",)}
+PAYLOAD_JSON = json.JSONEncoder(separators=(",", ":"))  # built once: json.dumps builds one per call otherwise
 
 
 class LinkRefused(Exception):
@@ -60,9 +61,9 @@ def sign_link(link: ActionLink, *, secret_key: str | None = None, now: float | N
 
     A dynamic app answer carries one link per allowed action (a customer's ten charges: ten links),
     so this is a bare HMAC rather than a general-purpose serializer."""
-    payload = json.dumps([link.account_id, link.installation_id, link.user_id, link.external_user_id, link.kind,
-                          link.target_type, link.target_id, link.ticket_id,
-                          int(time.time() if now is None else now)], separators=(",", ":")).encode()
+    payload = PAYLOAD_JSON.encode([link.account_id, link.installation_id, link.user_id, link.external_user_id,
+                                   link.kind, link.target_type, link.target_id, link.ticket_id,
+                                   int(time.time() if now is None else now)]).encode()
     body = base64.urlsafe_b64encode(payload).rstrip(b"=")
     return body.decode() + "." + _mac(_key(secret_key or current_app.config["SECRET_KEY"]), body)
 

@@ -6,6 +6,7 @@ view model or the request goes through `_e`), since it runs on every conversatio
 """
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any, Callable
 
@@ -17,10 +18,15 @@ LABELS = {"refund": "Refund", "capture": "Capture", "void": "Void", "cancel_subs
 READ_ONLY = ('<p class="muted" data-read-only>Read only: ask a ChargeDesk admin to link your Help Scout user '
              'to act here.</p>')
 Linker = Callable[[str, str, int], "str | None"]
+NEEDS_ESCAPE = re.compile(r'[&<>"\']')  # what html.escape(quote=True) replaces
 
 
 def _e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """html.escape of the value's text; most values (ids, dates, amounts) have nothing to escape."""
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return escape(text, quote=True) if NEEDS_ESCAPE.search(text) else text
 
 
 def _humanize(code: Any) -> str:
