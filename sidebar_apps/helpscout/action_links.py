@@ -14,6 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from flask import current_app
 
@@ -57,15 +58,29 @@ def _mac(key: bytes, payload: bytes) -> str:
 
 
 def sign_link(link: ActionLink, *, secret_key: str | None = None, now: float | None = None) -> str:
-    """`<base64url JSON>.<base64url HMAC-SHA256>`; the JSON carries the link and its issue time.
+    """`<base64url JSON>.<base64url HMAC-SHA256>`; the JSON carries the link and its issue time."""
+    sign = link_signer(account_id=link.account_id, installation_id=link.installation_id, user_id=link.user_id,
+                       external_user_id=link.external_user_id, ticket_id=link.ticket_id,
+                       secret_key=secret_key or current_app.config["SECRET_KEY"], now=now)
+    return sign(link.kind, link.target_type, link.target_id)
+
+
+def link_signer(*, account_id: int, installation_id: int, user_id: int, external_user_id: str,
+                ticket_id: str | None, secret_key: str, now: float | None = None) -> Callable[[str, str, int], str]:
+    """sign_link for one answer's links: `sign(kind, target_type, target_id)`, key and issue time fixed once.
 
     A dynamic app answer carries one link per allowed action (a customer's ten charges: ten links),
     so this is a bare HMAC rather than a general-purpose serializer."""
-    payload = PAYLOAD_JSON.encode([link.account_id, link.installation_id, link.user_id, link.external_user_id,
-                                   link.kind, link.target_type, link.target_id, link.ticket_id,
-                                   int(time.time() if now is None else now)]).encode()
-    body = base64.urlsafe_b64encode(payload).rstrip(b"=")
-    return body.decode() + "." + _mac(_key(secret_key or current_app.config["SECRET_KEY"]), body)
+    key = _key(secret_key)
+    issued = int(time.time() if now is None else now)
+
+    def sign(kind: str, target_type: str, target_id: int) -> str:
+        payload = PAYLOAD_JSON.encode([account_id, installation_id, user_id, external_user_id, kind, target_type,
+                                       target_id, ticket_id, issued]).encode()
+        body = base64.urlsafe_b64encode(payload).rstrip(b"=")
+        return body.decode() + "." + _mac(key, body)
+
+    return sign
 
 
 def read_link(token: str, *, max_age: int = LINK_MAX_AGE_SECONDS) -> ActionLink:

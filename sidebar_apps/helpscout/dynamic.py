@@ -27,7 +27,7 @@ from backend.sidebar import ContextQuery, build_context
 
 AGENT_PREFIX = "agent_"
 
-from .action_links import LINKED_ACTIONS, ActionLink, sign_link
+from .action_links import LINKED_ACTIONS, link_signer
 from .dynamic_html import render_message, render_summary
 
 log = logging.getLogger(__name__)
@@ -157,15 +157,16 @@ def _summary(principal: Principal, claims: HostClaims) -> str:
 
 
 def _linker(principal: Principal, claims: HostClaims):
-    secret_key = current_app.config["SECRET_KEY"]
+    if not principal.can_act or principal.user_id is None:
+        return lambda kind, target_type, target_id: None
     confirm = url_for("helpscout_sidebar.confirm_action", _external=True)  # opened in a new tab
+    sign = link_signer(account_id=principal.account_id, installation_id=claims.installation_id,
+                       user_id=principal.user_id, external_user_id=claims.external_user_id,
+                       ticket_id=claims.ticket_id, secret_key=current_app.config["SECRET_KEY"])
 
     def link(kind: str, target_type: str, target_id: int) -> str | None:
-        if not principal.can_act or principal.user_id is None or kind not in LINKED_ACTIONS.get(target_type, ()):
+        if kind not in LINKED_ACTIONS.get(target_type, ()):
             return None
-        token = sign_link(ActionLink(principal.account_id, claims.installation_id, principal.user_id,
-                                     claims.external_user_id, kind, target_type, int(target_id), claims.ticket_id),
-                          secret_key=secret_key)
-        return f"{confirm}?t={token}"
+        return f"{confirm}?t={sign(kind, target_type, int(target_id))}"
 
     return link
